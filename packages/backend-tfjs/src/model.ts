@@ -1,0 +1,229 @@
+import {
+  type AltCLIPConfig,
+  type BackendModel,
+  CheckpointError,
+  type Device,
+  InputError,
+  type LoadRequest,
+  Tensor,
+  type TextTowerInputs,
+  type TextTowerOutputs,
+  type TowerRunOptions,
+  type VisionTowerInputs,
+  type VisionTowerOutputs,
+  type WeightStore,
+} from '@altclip/core';
+import { parameterShapes, type TowerSelection } from './keys.js';
+import { type DropoutContext, ParameterMap } from './layers.js';
+import { onDevice, tf } from './runtime.js';
+import { positionTable, type TextTensors, type TowerResult, textTower, visionTower } from './towers.js';
+
+const INFERENCE: DropoutContext = { training: false };
+
+/** int64 ids as int32 (tfjs has no int64); every id here is far below 2^31. */
+function int32Tensor(tensor: Tensor<'int64'>): tf.Tensor2D {
+  const data = tensor.data;
+  const out = new Int32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = Number(data[i]);
+  return tf.tensor2d(out, tensor.dims as [number, number], 'int32');
+}
+
+/** Core text inputs as tfjs tensors; call inside `tf.tidy`. */
+export function textTensors(inputs: TextTowerInputs): TextTensors {
+  return {
+    inputIds: inputs.inputIds ? int32Tensor(inputs.inputIds) : undefined,
+    inputsEmbeds: inputs.inputsEmbeds
+      ? tf.tensor3d(inputs.inputsEmbeds.data, inputs.inputsEmbeds.dims as [number, number, number])
+      : undefined,
+    positionIds: int32Tensor(inputs.positionIds),
+    tokenTypeIds: int32Tensor(inputs.tokenTypeIds),
+    attentionMask: tf.cast(int32Tensor(inputs.attentionMask), 'float32'),
+  };
+}
+
+export function pixelTensor(pixelValues: Tensor<'float32'>): tf.Tensor4D {
+  if (pixelValues.dims.length !== 4) {
+    throw new InputError(`pixel_values must be 4-D [batch, channels, height, width], got [${pixelValues.dims}]`);
+  }
+  return tf.tensor4d(pixelValues.data, pixelValues.dims as [number, number, number, number]);
+}
+
+async function toCore(tensor: tf.Tensor): Promise<Tensor<'float32'>> {
+  // A copy: the cpu backend hands out its own storage.
+  const data = new Float32Array(await tensor.data<'float32'>());
+  return new Tensor('float32', data, tensor.shape);
+}
+
+interface TowerOutputs {
+  lastHiddenState: Tensor<'float32'>;
+  poolerOutput: Tensor<'float32'>;
+  features?: Tensor<'float32'>;
+  hiddenStates?: Tensor<'float32'>[];
+  attentions?: Tensor<'float32'>[];
+}
+
+/**
+ * AltCLIP in TensorFlow.js ops: the parameters are tfjs variables (so gradients flow to them), every call
+ * runs in `tf.tidy` and hands back core Tensors, so the tfjs tensor count is unchanged after a call.
+ */
+export class TfjsModel implements BackendModel {
+  readonly config: AltCLIPConfig;
+  readonly device: Device;
+  readonly towers: TowerSelection;
+  readonly parameters = new ParameterMap();
+  #disposed = false;
+
+  private constructor(config: AltCLIPConfig, device: Device, towers: TowerSelection) {
+    this.config = config;
+    this.device = device;
+    this.towers = towers;
+  }
+
+  /** Reads the towers' weights from the store into variables on the device (float16 / bfloat16 widened). */
+  static async load(
+    request: Pick<LoadRequest, 'config' | 'weights' | 'towers' | 'device' | 'onProgress'>,
+  ): Promise<TfjsModel> {
+    const model = new TfjsModel(request.config, request.device, request.towers);
+    const shapes = parameterShapes(request.config, request.towers);
+    let loaded = 0;
+    try {
+      for (const [key, shape] of shapes) {
+        const value = await readChecked(request.weights, key, shape);
+        await onDevice(request.device, () => {
+          const initial = tf.tensor(value.data, shape, 'float32');
+          model.parameters.variables.set(key, tf.variable(initial, true));
+          initial.dispose();
+        });
+        loaded += 1;
+        request.onProgress?.({ stage: 'load', item: key, loaded, total: shapes.size });
+      }
+    } catch (error) {
+      await model.dispose();
+      throw error;
+    }
+    return model;
+  }
+
+  #check(): void {
+    if (this.#disposed) throw new InputError('this tfjs model was disposed');
+  }
+
+  runText(inputs: TextTowerInputs, options: TowerRunOptions): Promise<TextTowerOutputs> {
+    this.#check();
+    if (!this.towers.text) return Promise.reject(new InputError('this model was loaded without the text tower'));
+    return onDevice(this.device, () =>
+      this.#collect(() =>
+        textTower(this.parameters, this.config.textConfig, textTensors(inputs), {
+          ...options,
+          withProjection: this.towers.withProjection,
+          dropout: INFERENCE,
+        }),
+      ),
+    );
+  }
+
+  runVision(inputs: VisionTowerInputs, options: TowerRunOptions): Promise<VisionTowerOutputs> {
+    this.#check();
+    if (!this.towers.vision) return Promise.reject(new InputError('this model was loaded without the vision tower'));
+    return onDevice(this.device, () =>
+      this.#collect(() =>
+        visionTower(
+          this.parameters,
+          this.config.visionConfig,
+          pixelTensor(inputs.pixelValues),
+          inputs.interpolatePosEncoding,
+          { ...options, withProjection: this.towers.withProjection, dropout: INFERENCE },
+        ),
+      ),
+    );
+  }
+
+  /**
+   * The position table the vision tower adds for an image of `height × width` (`[1 + gh*gw, D]`):
+   * the interpolated one when `interpolatePosEncoding` applies (transformers' debug view of the resize).
+   */
+  positionEmbeddings(height: number, width: number, interpolatePosEncoding = true): Promise<Tensor<'float32'>> {
+    this.#check();
+    const patch = this.config.visionConfig.patchSize;
+    return onDevice(this.device, async () => {
+      const table = tf.tidy(() =>
+        tf.clone(
+          positionTable(
+            this.parameters.get('vision_model.embeddings.position_embedding.weight'),
+            Math.floor(height / patch),
+            Math.floor(width / patch),
+            height === width,
+            interpolatePosEncoding,
+          ),
+        ),
+      );
+      try {
+        return await toCore(table);
+      } finally {
+        table.dispose();
+      }
+    });
+  }
+
+  /** exp(logit_scale) as stored in the checkpoint, when the model has both towers and projections. */
+  async logitScale(): Promise<number | undefined> {
+    const variable = this.parameters.variables.get('logit_scale');
+    if (!variable) return undefined;
+    return onDevice(this.device, async () => (await variable.data())[0]);
+  }
+
+  async #collect(compute: () => TowerResult): Promise<TowerOutputs> {
+    const result = tf.tidy(() => {
+      const r = compute();
+      return [r.lastHiddenState, r.poolerOutput, r.features, ...(r.hiddenStates ?? []), ...(r.attentions ?? [])];
+    });
+    // tidy hands back a flat list; rebuild the structure from the counts asked for.
+    try {
+      const [last, pooler, features, ...rest] = result;
+      const converted = await Promise.all(rest.map((t) => toCore(t as tf.Tensor)));
+      const layers = converted.length;
+      return {
+        lastHiddenState: await toCore(last as tf.Tensor),
+        poolerOutput: await toCore(pooler as tf.Tensor),
+        features: features ? await toCore(features) : undefined,
+        ...this.#split(converted, layers),
+      };
+    } finally {
+      for (const t of result) t?.dispose();
+    }
+  }
+
+  #split(
+    tensors: Tensor<'float32'>[],
+    count: number,
+  ): Pick<TowerOutputs, 'hiddenStates' | 'attentions'> {
+    if (count === 0) return {};
+    // hidden states have rank 3, attention probabilities rank 4.
+    const hiddenStates = tensors.filter((t) => t.dims.length === 3);
+    const attentions = tensors.filter((t) => t.dims.length === 4);
+    return {
+      hiddenStates: hiddenStates.length > 0 ? hiddenStates : undefined,
+      attentions: attentions.length > 0 ? attentions : undefined,
+    };
+  }
+
+  /** Frees every variable; the model cannot be used afterwards. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const variable of this.parameters.variables.values()) variable.dispose();
+    this.parameters.variables.clear();
+  }
+}
+
+async function readChecked(weights: WeightStore, key: string, shape: number[]): Promise<Tensor<'float32'>> {
+  const info = weights.info(key);
+  if (!info) throw new CheckpointError('<checkpoint>', `missing tensor '${key}'`);
+  if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i])) {
+    throw new CheckpointError(
+      '<checkpoint>',
+      `tensor '${key}' has shape [${info.shape}], the config needs [${shape}]`,
+    );
+  }
+  return weights.getFloat32(key);
+}

@@ -1,0 +1,226 @@
+import type { AltCLIPTextConfig, AltCLIPVisionConfig } from '@altclip/core';
+import { interpolatePositions } from './interpolate.js';
+import {
+  activation,
+  type DropoutContext,
+  dropout,
+  layerNorm,
+  linear,
+  mergeHeads,
+  type ParameterSource,
+  splitHeads,
+} from './layers.js';
+import { tf } from './runtime.js';
+
+/** float32's most negative value: transformers' additive mask for keys that must not be attended. */
+const FLOAT32_MIN = -3.4028234663852886e38;
+
+export interface TowerOptions {
+  readonly outputHiddenStates: boolean;
+  readonly outputAttentions: boolean;
+  readonly withProjection: boolean;
+  readonly dropout: DropoutContext;
+}
+
+export interface TowerResult {
+  lastHiddenState: tf.Tensor;
+  poolerOutput: tf.Tensor;
+  features?: tf.Tensor;
+  hiddenStates?: tf.Tensor[];
+  attentions?: tf.Tensor[];
+}
+
+/** Text tower tensors: int32 ids (tfjs has no int64) and a float32 0/1 attention mask. */
+export interface TextTensors {
+  readonly inputIds?: tf.Tensor2D;
+  readonly inputsEmbeds?: tf.Tensor3D;
+  readonly positionIds: tf.Tensor2D;
+  readonly tokenTypeIds: tf.Tensor2D;
+  readonly attentionMask: tf.Tensor2D;
+}
+
+function attention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  heads: number,
+  mask: tf.Tensor | undefined,
+  dropoutRate: number,
+  context: DropoutContext,
+): { context: tf.Tensor; probs: tf.Tensor } {
+  const headDim = q.shape[q.rank - 1] / heads;
+  let scores = tf.mul(tf.matMul(splitHeads(q, heads), splitHeads(k, heads), false, true), 1 / Math.sqrt(headDim));
+  if (mask) scores = tf.add(scores, mask);
+  const probs = tf.softmax(scores);
+  const merged = mergeHeads(tf.matMul(dropout(probs, dropoutRate, context), splitHeads(v, heads)));
+  return { context: merged, probs };
+}
+
+/** AltCLIPTextModel: XLM-RoBERTa (post-LN) + pre_LN + transformation, and text_projection of position 0. */
+export function textTower(
+  p: ParameterSource,
+  config: AltCLIPTextConfig,
+  inputs: TextTensors,
+  options: TowerOptions,
+): TowerResult {
+  const prefix = 'text_model.roberta.';
+  const eps = config.layerNormEps;
+  const ctx = options.dropout;
+  const words = inputs.inputsEmbeds ?? gatherRows(p.get(`${prefix}embeddings.word_embeddings.weight`), inputs.inputIds!);
+  const embeddings = tf.addN([
+    words,
+    gatherRows(p.get(`${prefix}embeddings.token_type_embeddings.weight`), inputs.tokenTypeIds),
+    gatherRows(p.get(`${prefix}embeddings.position_embeddings.weight`), inputs.positionIds),
+  ]);
+  let x = layerNorm(
+    embeddings,
+    p.get(`${prefix}embeddings.LayerNorm.weight`),
+    p.get(`${prefix}embeddings.LayerNorm.bias`),
+    eps,
+  );
+  x = dropout(x, config.hiddenDropoutProb, ctx);
+  const [batch, length] = inputs.attentionMask.shape;
+  const mask = tf.mul(tf.sub(1, inputs.attentionMask), FLOAT32_MIN).reshape([batch, 1, 1, length]);
+  const hiddenStates = [x];
+  const attentions: tf.Tensor[] = [];
+  for (let i = 0; i < config.numHiddenLayers; i++) {
+    const layer = `${prefix}encoder.layer.${i}.`;
+    const w = (name: string) => p.get(`${layer}${name}`);
+    const { context, probs } = attention(
+      linear(x, w('attention.self.query.weight'), w('attention.self.query.bias')),
+      linear(x, w('attention.self.key.weight'), w('attention.self.key.bias')),
+      linear(x, w('attention.self.value.weight'), w('attention.self.value.bias')),
+      config.numAttentionHeads,
+      mask,
+      config.attentionProbsDropoutProb,
+      ctx,
+    );
+    attentions.push(probs);
+    const attended = dropout(
+      linear(context, w('attention.output.dense.weight'), w('attention.output.dense.bias')),
+      config.hiddenDropoutProb,
+      ctx,
+    );
+    const a = layerNorm(
+      tf.add(attended, x),
+      w('attention.output.LayerNorm.weight'),
+      w('attention.output.LayerNorm.bias'),
+      eps,
+    );
+    const inner = activation(linear(a, w('intermediate.dense.weight'), w('intermediate.dense.bias')), config.hiddenAct);
+    const out = dropout(linear(inner, w('output.dense.weight'), w('output.dense.bias')), config.hiddenDropoutProb, ctx);
+    x = layerNorm(tf.add(out, a), w('output.LayerNorm.weight'), w('output.LayerNorm.bias'), eps);
+    hiddenStates.push(x);
+  }
+  const normed = layerNorm(x, p.get('text_model.pre_LN.weight'), p.get('text_model.pre_LN.bias'), eps);
+  const lastHiddenState = linear(
+    normed,
+    p.get('text_model.transformation.weight'),
+    p.get('text_model.transformation.bias'),
+  );
+  const poolerOutput = firstToken(lastHiddenState);
+  return {
+    lastHiddenState,
+    poolerOutput,
+    features: options.withProjection ? linear(poolerOutput, p.get('text_projection.weight')) : undefined,
+    hiddenStates: options.outputHiddenStates ? hiddenStates : undefined,
+    attentions: options.outputAttentions ? attentions : undefined,
+  };
+}
+
+/** AltCLIPVisionModel (CLIP ViT, pre-LN) and visual_projection of the pooled class token. */
+export function visionTower(
+  p: ParameterSource,
+  config: AltCLIPVisionConfig,
+  pixelValues: tf.Tensor4D,
+  interpolatePosEncoding: boolean,
+  options: TowerOptions,
+): TowerResult {
+  const prefix = 'vision_model.';
+  const eps = config.layerNormEps;
+  const ctx = options.dropout;
+  const [batch, channels, height, width] = pixelValues.shape;
+  const patch = config.patchSize;
+  const gridHeight = Math.floor(height / patch);
+  const gridWidth = Math.floor(width / patch);
+  const hidden = config.hiddenSize;
+  // The stride-P convolution as one matrix product over non-overlapping patches (remainder rows/cols dropped).
+  const cropped =
+    height === gridHeight * patch && width === gridWidth * patch
+      ? pixelValues
+      : pixelValues.slice([0, 0, 0, 0], [batch, channels, gridHeight * patch, gridWidth * patch]);
+  const patches = cropped
+    .reshape([batch, channels, gridHeight, patch, gridWidth, patch])
+    .transpose([0, 2, 4, 1, 3, 5])
+    .reshape([batch * gridHeight * gridWidth, channels * patch * patch]);
+  const kernel = p.get(`${prefix}embeddings.patch_embedding.weight`).reshape([hidden, channels * patch * patch]);
+  const patchEmbeds = tf.matMul(patches, kernel, false, true).reshape([batch, gridHeight * gridWidth, hidden]);
+  const classEmbeds = tf.broadcastTo(p.get(`${prefix}embeddings.class_embedding`).reshape([1, 1, hidden]), [
+    batch,
+    1,
+    hidden,
+  ]);
+  const table = p.get(`${prefix}embeddings.position_embedding.weight`);
+  const positions = positionTable(table, gridHeight, gridWidth, height === width, interpolatePosEncoding);
+  const embeddings = tf.add(tf.concat([classEmbeds, patchEmbeds], 1), positions);
+  let x = layerNorm(embeddings, p.get(`${prefix}pre_layrnorm.weight`), p.get(`${prefix}pre_layrnorm.bias`), eps);
+  const hiddenStates = [x];
+  const attentions: tf.Tensor[] = [];
+  for (let i = 0; i < config.numHiddenLayers; i++) {
+    const layer = `${prefix}encoder.layers.${i}.`;
+    const w = (name: string) => p.get(`${layer}${name}`);
+    const h = layerNorm(x, w('layer_norm1.weight'), w('layer_norm1.bias'), eps);
+    const { context, probs } = attention(
+      linear(h, w('self_attn.q_proj.weight'), w('self_attn.q_proj.bias')),
+      linear(h, w('self_attn.k_proj.weight'), w('self_attn.k_proj.bias')),
+      linear(h, w('self_attn.v_proj.weight'), w('self_attn.v_proj.bias')),
+      config.numAttentionHeads,
+      undefined,
+      config.attentionDropout,
+      ctx,
+    );
+    attentions.push(probs);
+    x = tf.add(x, linear(context, w('self_attn.out_proj.weight'), w('self_attn.out_proj.bias')));
+    const m = layerNorm(x, w('layer_norm2.weight'), w('layer_norm2.bias'), eps);
+    const inner = activation(linear(m, w('mlp.fc1.weight'), w('mlp.fc1.bias')), config.hiddenAct);
+    x = tf.add(x, linear(inner, w('mlp.fc2.weight'), w('mlp.fc2.bias')));
+    hiddenStates.push(x);
+  }
+  const poolerOutput = layerNorm(
+    firstToken(x),
+    p.get(`${prefix}post_layernorm.weight`),
+    p.get(`${prefix}post_layernorm.bias`),
+    eps,
+  );
+  return {
+    lastHiddenState: x,
+    poolerOutput,
+    features: options.withProjection ? linear(poolerOutput, p.get('visual_projection.weight')) : undefined,
+    hiddenStates: options.outputHiddenStates ? hiddenStates : undefined,
+    attentions: options.outputAttentions ? attentions : undefined,
+  };
+}
+
+/** The position table added to the embeddings for a `gh × gw` grid. */
+export function positionTable(
+  table: tf.Tensor,
+  gridHeight: number,
+  gridWidth: number,
+  square: boolean,
+  interpolate: boolean,
+): tf.Tensor2D {
+  const native = table.shape[0] - 1;
+  if (!interpolate || (gridHeight * gridWidth === native && square)) return table as tf.Tensor2D;
+  return interpolatePositions(table, gridHeight, gridWidth);
+}
+
+function firstToken(x: tf.Tensor): tf.Tensor2D {
+  const [batch, , width] = x.shape;
+  return x.slice([0, 0, 0], [batch, 1, width]).reshape([batch, width]) as tf.Tensor2D;
+}
+
+/** Embedding lookup `table[ids]` for `[B, L]` ids → `[B, L, D]`. */
+function gatherRows(table: tf.Tensor, ids: tf.Tensor2D): tf.Tensor3D {
+  const [batch, length] = ids.shape;
+  return tf.gather(table, ids.reshape([-1])).reshape([batch, length, table.shape[1]]) as tf.Tensor3D;
+}
