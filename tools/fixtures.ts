@@ -16,7 +16,9 @@ export function fixturePath(...parts: string[]): string | undefined {
 }
 
 /** Like fixturePath, for suites that cannot run at all without the fixture: use with describe.skipIf. */
-export function requireFixture(...parts: string[]): { path: string; missing: false } | { path: ''; missing: true } {
+export function requireFixture(
+  ...parts: string[]
+): { path: string; missing: false } | { path: ''; missing: true } {
   const path = fixturePath(...parts);
   return path === undefined ? { path: '', missing: true } : { path, missing: false };
 }

@@ -48,11 +48,17 @@ export function goldenSuite(): GoldenSuite | undefined {
 }
 
 /** Every input and output tensor of a case, by its name in cases.json. */
-export async function readGoldenTensors(suite: GoldenSuite, goldenCase: GoldenCase): Promise<Map<string, Tensor>> {
+export async function readGoldenTensors(
+  suite: GoldenSuite,
+  goldenCase: GoldenCase,
+): Promise<Map<string, Tensor>> {
   const store = await openSafetensors(join(suite.modelDir, 'golden', goldenCase.file));
   try {
     const tensors = new Map<string, Tensor>();
-    for (const [name, spec] of [...Object.entries(goldenCase.inputs), ...Object.entries(goldenCase.outputs)]) {
+    for (const [name, spec] of [
+      ...Object.entries(goldenCase.inputs ?? {}),
+      ...Object.entries(goldenCase.outputs),
+    ]) {
       tensors.set(name, await store.get(spec.key));
     }
     return tensors;
@@ -62,7 +68,12 @@ export async function readGoldenTensors(suite: GoldenSuite, goldenCase: GoldenCa
 }
 
 /** The README's rule: |actual - expected| <= atol + rtol * |expected|, elementwise, with the same dims. */
-export function expectClose(actual: Tensor, expected: Tensor, tolerance: { atol: number; rtol: number }, label: string) {
+export function expectClose(
+  actual: Tensor,
+  expected: Tensor,
+  tolerance: { atol: number; rtol: number },
+  label: string,
+) {
   expect(actual.dims, `${label}: dims`).toEqual(expected.dims);
   const a = toFloat32(actual).data;
   const e = toFloat32(expected).data;

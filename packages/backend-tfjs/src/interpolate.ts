@@ -36,13 +36,17 @@ export function bicubicMatrix(inSize: number, outSize: number): Float32Array {
 export function interpolatePositions(table: tf.Tensor, gridHeight: number, gridWidth: number): tf.Tensor2D {
   const [positions, width] = table.shape;
   const grid = Math.round(Math.sqrt(positions - 1));
-  const classRow = table.slice([0, 0], [1, width]);
-  const patches = table.slice([1, 0], [positions - 1, width]);
+  const classRow = tf.slice(table, [0, 0], [1, width]);
+  const patches = tf.slice(table, [1, 0], [positions - 1, width]);
   const rows = tf.tensor2d(bicubicMatrix(grid, gridHeight), [gridHeight, grid]);
   const cols = tf.tensor2d(bicubicMatrix(grid, gridWidth), [gridWidth, grid]);
   // Rows: [gh, g] x [g, g*D]; then columns on the [g, gh*D] transpose.
-  const byRows = tf.matMul(rows, patches.reshape([grid, grid * width])).reshape([gridHeight, grid, width]);
-  const byCols = tf.matMul(cols, byRows.transpose([1, 0, 2]).reshape([grid, gridHeight * width]));
-  const resized = byCols.reshape([gridWidth, gridHeight, width]).transpose([1, 0, 2]);
-  return tf.concat([classRow, resized.reshape([gridHeight * gridWidth, width])], 0) as tf.Tensor2D;
+  const byRows = tf.reshape(tf.matMul(rows, tf.reshape(patches, [grid, grid * width])), [
+    gridHeight,
+    grid,
+    width,
+  ]);
+  const byCols = tf.matMul(cols, tf.reshape(tf.transpose(byRows, [1, 0, 2]), [grid, gridHeight * width]));
+  const resized = tf.transpose(tf.reshape(byCols, [gridWidth, gridHeight, width]), [1, 0, 2]);
+  return tf.concat([classRow, tf.reshape(resized, [gridHeight * gridWidth, width])], 0) as tf.Tensor2D;
 }

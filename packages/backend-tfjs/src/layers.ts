@@ -32,9 +32,10 @@ export function dropout(x: tf.Tensor, rate: number, context: DropoutContext): tf
 export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
   const inFeatures = x.shape[x.rank - 1];
   const outShape = [...x.shape.slice(0, -1), weight.shape[0]];
-  const flat = x.reshape([-1, inFeatures]) as tf.Tensor2D;
-  const y = tf.fused.matMul({ a: flat, b: weight as tf.Tensor2D, transposeB: true, bias });
-  return y.reshape(outShape);
+  const flat = tf.reshape(x, [-1, inFeatures]) as tf.Tensor2D;
+  // Not tf.fused.matMul: its bias is added at wrong offsets on wasm with transposeB (tfjs 4.22).
+  const product = tf.matMul(flat, weight as tf.Tensor2D, false, true);
+  return tf.reshape(bias ? tf.add(product, bias) : product, outShape);
 }
 
 export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
@@ -80,10 +81,10 @@ export function activation(x: tf.Tensor, name: Activation): tf.Tensor {
 /** `[B, L, heads*hd]` → `[B, heads, L, hd]` (head h uses features `[h*hd, (h+1)*hd)`). */
 export function splitHeads(x: tf.Tensor, heads: number): tf.Tensor4D {
   const [batch, length, width] = x.shape;
-  return x.reshape([batch, length, heads, width / heads]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
+  return tf.transpose(tf.reshape(x, [batch, length, heads, width / heads]), [0, 2, 1, 3]) as tf.Tensor4D;
 }
 
 export function mergeHeads(x: tf.Tensor): tf.Tensor3D {
   const [batch, heads, length, headDim] = x.shape;
-  return x.transpose([0, 2, 1, 3]).reshape([batch, length, heads * headDim]) as tf.Tensor3D;
+  return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [batch, length, heads * headDim]) as tf.Tensor3D;
 }

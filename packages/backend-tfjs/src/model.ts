@@ -43,7 +43,9 @@ export function textTensors(inputs: TextTowerInputs): TextTensors {
 
 export function pixelTensor(pixelValues: Tensor<'float32'>): tf.Tensor4D {
   if (pixelValues.dims.length !== 4) {
-    throw new InputError(`pixel_values must be 4-D [batch, channels, height, width], got [${pixelValues.dims}]`);
+    throw new InputError(
+      `pixel_values must be 4-D [batch, channels, height, width], got [${pixelValues.dims}]`,
+    );
   }
   return tf.tensor4d(pixelValues.data, pixelValues.dims as [number, number, number, number]);
 }
@@ -108,9 +110,9 @@ export class TfjsModel implements BackendModel {
     if (this.#disposed) throw new InputError('this tfjs model was disposed');
   }
 
-  runText(inputs: TextTowerInputs, options: TowerRunOptions): Promise<TextTowerOutputs> {
+  async runText(inputs: TextTowerInputs, options: TowerRunOptions): Promise<TextTowerOutputs> {
     this.#check();
-    if (!this.towers.text) return Promise.reject(new InputError('this model was loaded without the text tower'));
+    if (!this.towers.text) throw new InputError('this model was loaded without the text tower');
     return onDevice(this.device, () =>
       this.#collect(() =>
         textTower(this.parameters, this.config.textConfig, textTensors(inputs), {
@@ -122,9 +124,9 @@ export class TfjsModel implements BackendModel {
     );
   }
 
-  runVision(inputs: VisionTowerInputs, options: TowerRunOptions): Promise<VisionTowerOutputs> {
+  async runVision(inputs: VisionTowerInputs, options: TowerRunOptions): Promise<VisionTowerOutputs> {
     this.#check();
-    if (!this.towers.vision) return Promise.reject(new InputError('this model was loaded without the vision tower'));
+    if (!this.towers.vision) throw new InputError('this model was loaded without the vision tower');
     return onDevice(this.device, () =>
       this.#collect(() =>
         visionTower(
@@ -142,7 +144,11 @@ export class TfjsModel implements BackendModel {
    * The position table the vision tower adds for an image of `height × width` (`[1 + gh*gw, D]`):
    * the interpolated one when `interpolatePosEncoding` applies (transformers' debug view of the resize).
    */
-  positionEmbeddings(height: number, width: number, interpolatePosEncoding = true): Promise<Tensor<'float32'>> {
+  positionEmbeddings(
+    height: number,
+    width: number,
+    interpolatePosEncoding = true,
+  ): Promise<Tensor<'float32'>> {
     this.#check();
     const patch = this.config.visionConfig.patchSize;
     return onDevice(this.device, async () => {
@@ -165,7 +171,7 @@ export class TfjsModel implements BackendModel {
     });
   }
 
-  /** exp(logit_scale) as stored in the checkpoint, when the model has both towers and projections. */
+  /** The stored `logit_scale` (the log of the scale), when the model has both towers and projections. */
   async logitScale(): Promise<number | undefined> {
     const variable = this.parameters.variables.get('logit_scale');
     if (!variable) return undefined;
@@ -175,7 +181,13 @@ export class TfjsModel implements BackendModel {
   async #collect(compute: () => TowerResult): Promise<TowerOutputs> {
     const result = tf.tidy(() => {
       const r = compute();
-      return [r.lastHiddenState, r.poolerOutput, r.features, ...(r.hiddenStates ?? []), ...(r.attentions ?? [])];
+      return [
+        r.lastHiddenState,
+        r.poolerOutput,
+        r.features,
+        ...(r.hiddenStates ?? []),
+        ...(r.attentions ?? []),
+      ];
     });
     // tidy hands back a flat list; rebuild the structure from the counts asked for.
     try {
@@ -193,10 +205,7 @@ export class TfjsModel implements BackendModel {
     }
   }
 
-  #split(
-    tensors: Tensor<'float32'>[],
-    count: number,
-  ): Pick<TowerOutputs, 'hiddenStates' | 'attentions'> {
+  #split(tensors: Tensor<'float32'>[], count: number): Pick<TowerOutputs, 'hiddenStates' | 'attentions'> {
     if (count === 0) return {};
     // hidden states have rank 3, attention probabilities rank 4.
     const hiddenStates = tensors.filter((t) => t.dims.length === 3);

@@ -1,8 +1,7 @@
 import { BackendError, type Device } from '@altclip/core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-webgl';
+// The umbrella package: tfjs-core alone registers no gradients; this also brings the cpu and webgl backends.
+import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs-core';
 
 /** Where tfjs-backend-wasm finds its `.wasm` binaries: a folder prefix or a file-name → URL map. */
 export type WasmPaths = string | Record<string, string>;

@@ -49,7 +49,10 @@ function attention(
   context: DropoutContext,
 ): { context: tf.Tensor; probs: tf.Tensor } {
   const headDim = q.shape[q.rank - 1] / heads;
-  let scores = tf.mul(tf.matMul(splitHeads(q, heads), splitHeads(k, heads), false, true), 1 / Math.sqrt(headDim));
+  let scores = tf.mul(
+    tf.matMul(splitHeads(q, heads), splitHeads(k, heads), false, true),
+    1 / Math.sqrt(headDim),
+  );
   if (mask) scores = tf.add(scores, mask);
   const probs = tf.softmax(scores);
   const merged = mergeHeads(tf.matMul(dropout(probs, dropoutRate, context), splitHeads(v, heads)));
@@ -66,7 +69,8 @@ export function textTower(
   const prefix = 'text_model.roberta.';
   const eps = config.layerNormEps;
   const ctx = options.dropout;
-  const words = inputs.inputsEmbeds ?? gatherRows(p.get(`${prefix}embeddings.word_embeddings.weight`), inputs.inputIds!);
+  const words =
+    inputs.inputsEmbeds ?? gatherRows(p.get(`${prefix}embeddings.word_embeddings.weight`), inputs.inputIds!);
   const embeddings = tf.addN([
     words,
     gatherRows(p.get(`${prefix}embeddings.token_type_embeddings.weight`), inputs.tokenTypeIds),
@@ -80,7 +84,7 @@ export function textTower(
   );
   x = dropout(x, config.hiddenDropoutProb, ctx);
   const [batch, length] = inputs.attentionMask.shape;
-  const mask = tf.mul(tf.sub(1, inputs.attentionMask), FLOAT32_MIN).reshape([batch, 1, 1, length]);
+  const mask = tf.reshape(tf.mul(tf.sub(1, inputs.attentionMask), FLOAT32_MIN), [batch, 1, 1, length]);
   const hiddenStates = [x];
   const attentions: tf.Tensor[] = [];
   for (let i = 0; i < config.numHiddenLayers; i++) {
@@ -107,8 +111,15 @@ export function textTower(
       w('attention.output.LayerNorm.bias'),
       eps,
     );
-    const inner = activation(linear(a, w('intermediate.dense.weight'), w('intermediate.dense.bias')), config.hiddenAct);
-    const out = dropout(linear(inner, w('output.dense.weight'), w('output.dense.bias')), config.hiddenDropoutProb, ctx);
+    const inner = activation(
+      linear(a, w('intermediate.dense.weight'), w('intermediate.dense.bias')),
+      config.hiddenAct,
+    );
+    const out = dropout(
+      linear(inner, w('output.dense.weight'), w('output.dense.bias')),
+      config.hiddenDropoutProb,
+      ctx,
+    );
     x = layerNorm(tf.add(out, a), w('output.LayerNorm.weight'), w('output.LayerNorm.bias'), eps);
     hiddenStates.push(x);
   }
@@ -148,22 +159,36 @@ export function visionTower(
   const cropped =
     height === gridHeight * patch && width === gridWidth * patch
       ? pixelValues
-      : pixelValues.slice([0, 0, 0, 0], [batch, channels, gridHeight * patch, gridWidth * patch]);
-  const patches = cropped
-    .reshape([batch, channels, gridHeight, patch, gridWidth, patch])
-    .transpose([0, 2, 4, 1, 3, 5])
-    .reshape([batch * gridHeight * gridWidth, channels * patch * patch]);
-  const kernel = p.get(`${prefix}embeddings.patch_embedding.weight`).reshape([hidden, channels * patch * patch]);
-  const patchEmbeds = tf.matMul(patches, kernel, false, true).reshape([batch, gridHeight * gridWidth, hidden]);
-  const classEmbeds = tf.broadcastTo(p.get(`${prefix}embeddings.class_embedding`).reshape([1, 1, hidden]), [
+      : tf.slice(pixelValues, [0, 0, 0, 0], [batch, channels, gridHeight * patch, gridWidth * patch]);
+  const patches = tf.reshape(
+    tf.transpose(
+      tf.reshape(cropped, [batch, channels, gridHeight, patch, gridWidth, patch]),
+      [0, 2, 4, 1, 3, 5],
+    ),
+    [batch * gridHeight * gridWidth, channels * patch * patch],
+  );
+  const kernel = tf.reshape(p.get(`${prefix}embeddings.patch_embedding.weight`), [
+    hidden,
+    channels * patch * patch,
+  ]);
+  const patchEmbeds = tf.reshape(tf.matMul(patches, kernel, false, true), [
     batch,
-    1,
+    gridHeight * gridWidth,
     hidden,
   ]);
+  const classEmbeds = tf.broadcastTo(
+    tf.reshape(p.get(`${prefix}embeddings.class_embedding`), [1, 1, hidden]),
+    [batch, 1, hidden],
+  );
   const table = p.get(`${prefix}embeddings.position_embedding.weight`);
   const positions = positionTable(table, gridHeight, gridWidth, height === width, interpolatePosEncoding);
   const embeddings = tf.add(tf.concat([classEmbeds, patchEmbeds], 1), positions);
-  let x = layerNorm(embeddings, p.get(`${prefix}pre_layrnorm.weight`), p.get(`${prefix}pre_layrnorm.bias`), eps);
+  let x = layerNorm(
+    embeddings,
+    p.get(`${prefix}pre_layrnorm.weight`),
+    p.get(`${prefix}pre_layrnorm.bias`),
+    eps,
+  );
   const hiddenStates = [x];
   const attentions: tf.Tensor[] = [];
   for (let i = 0; i < config.numHiddenLayers; i++) {
@@ -216,11 +241,31 @@ export function positionTable(
 
 function firstToken(x: tf.Tensor): tf.Tensor2D {
   const [batch, , width] = x.shape;
-  return x.slice([0, 0, 0], [batch, 1, width]).reshape([batch, width]) as tf.Tensor2D;
+  return tf.reshape(tf.slice(x, [0, 0, 0], [batch, 1, width]), [batch, width]) as tf.Tensor2D;
 }
 
-/** Embedding lookup `table[ids]` for `[B, L]` ids → `[B, L, D]`. */
+/**
+ * Embedding lookup `table[ids]` for `[B, L]` ids → `[B, L, D]`. The gradient is a scatter-add of the rows
+ * (tfjs' own gather gradient needs UnsortedSegmentSum, which the wasm backend lacks and the cpu backend runs
+ * once per vocabulary row: seconds per step for the 8k-row tiny vocabulary).
+ */
 function gatherRows(table: tf.Tensor, ids: tf.Tensor2D): tf.Tensor3D {
   const [batch, length] = ids.shape;
-  return tf.gather(table, ids.reshape([-1])).reshape([batch, length, table.shape[1]]) as tf.Tensor3D;
+  // The ids are an input (saved for the backward pass) so that tfjs keeps them alive until then.
+  const lookup = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [rows, flatIds, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([flatIds]);
+    return {
+      value: tf.gatherND(rows, flatIds),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        tf.scatterND(saved[0], dy, rows.shape),
+        tf.zeros(saved[0].shape),
+      ],
+    };
+  });
+  return tf.reshape(lookup(table, tf.reshape(ids, [-1, 1])), [
+    batch,
+    length,
+    table.shape[1] as number,
+  ]) as tf.Tensor3D;
 }

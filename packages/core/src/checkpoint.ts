@@ -48,8 +48,16 @@ function parseIndex(indexName: string, json: unknown): Map<string, string> {
   }
   const map = new Map<string, string>();
   for (const [key, shard] of Object.entries(weightMap)) {
-    if (typeof shard !== 'string' || shard === '' || shard.startsWith('/') || shard.split(/[\\/]/).includes('..')) {
-      throw new CheckpointError(indexName, `weight_map['${key}'] = ${JSON.stringify(shard)} is not a file of the model`);
+    if (
+      typeof shard !== 'string' ||
+      shard === '' ||
+      shard.startsWith('/') ||
+      shard.split(/[\\/]/).includes('..')
+    ) {
+      throw new CheckpointError(
+        indexName,
+        `weight_map['${key}'] = ${JSON.stringify(shard)} is not a file of the model`,
+      );
     }
     map.set(key, shard);
   }
@@ -109,7 +117,10 @@ async function openSharded(files: ModelFiles, indexName: string, format: WeightF
     for (const [key, shardName] of weightMap) {
       const shard = shards.get(shardName) as WeightStore;
       if (shard.info(key) === undefined) {
-        throw new CheckpointError(shardName, `the index places '${key}' in this shard, but the shard lacks it`);
+        throw new CheckpointError(
+          shardName,
+          `the index places '${key}' in this shard, but the shard lacks it`,
+        );
       }
       owner.set(key, shard);
     }
@@ -125,7 +136,10 @@ async function openSharded(files: ModelFiles, indexName: string, format: WeightF
  * safetensors index, then `pytorch_model.bin`, then a sharded `.bin` index (safetensors win when both exist).
  * Keys keep their Hugging Face names. Throws ModelNotFoundError naming the files looked for when none exists.
  */
-export async function loadCheckpoint(files: ModelFiles, options: LoadCheckpointOptions = {}): Promise<WeightStore> {
+export async function loadCheckpoint(
+  files: ModelFiles,
+  options: LoadCheckpointOptions = {},
+): Promise<WeightStore> {
   const { variant } = options;
   const candidates = CANDIDATES.map((c) => ({ ...c, name: variantFileName(c.name, variant) }));
   for (const { name, format, sharded } of candidates) {
@@ -136,7 +150,8 @@ export async function loadCheckpoint(files: ModelFiles, options: LoadCheckpointO
   if (variant) {
     const plain = [];
     for (const { name } of CANDIDATES) if (await files.exists(name)) plain.push(name);
-    if (plain.length > 0) hint = `; without the variant there is ${plain.join(', ')} (omit variant to use it)`;
+    if (plain.length > 0)
+      hint = `; without the variant there is ${plain.join(', ')} (omit variant to use it)`;
   }
   throw new ModelNotFoundError(
     `${files.ref}: no weights found${variant ? ` for variant '${variant}'` : ''}; looked for ${candidates.map((c) => c.name).join(', ')}${hint}`,

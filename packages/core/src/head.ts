@@ -84,7 +84,8 @@ export function computeHead(
     logitsPerImage: new Tensor('float32', perImage, [numImages, numTexts]),
   };
   if (returnLoss) {
-    const loss = (diagonalCrossEntropy(perText, numTexts, false) + diagonalCrossEntropy(perText, numTexts, true)) / 2;
+    const loss =
+      (diagonalCrossEntropy(perText, numTexts, false) + diagonalCrossEntropy(perText, numTexts, true)) / 2;
     outputs.loss = new Tensor('float32', new Float32Array([loss]), []);
   }
   return outputs;

@@ -29,7 +29,11 @@ function toInt64Matrix(value: IdsInput, name: string): Tensor<'int64'> {
     }
     if (value.type === 'int64') return value as Tensor<'int64'>;
     if (value.type === 'int32') {
-      return new Tensor('int64', BigInt64Array.from(value.data as Int32Array, (v) => BigInt(v)), value.dims);
+      return new Tensor(
+        'int64',
+        BigInt64Array.from(value.data as Int32Array, (v) => BigInt(v)),
+        value.dims,
+      );
     }
     throw new InputError(`${name} must be an int64 or int32 tensor, got ${value.type}`);
   }
@@ -93,7 +97,9 @@ export function prepareTextInputs(config: AltCLIPTextConfig, inputs: TextInputs)
       throw new InputError('inputsEmbeds must be a float32 Tensor [batch, length, hidden_size]');
     }
     if (embeds.dims[2] !== config.hiddenSize) {
-      throw new InputError(`inputsEmbeds has width ${embeds.dims[2]}, the model's hidden_size is ${config.hiddenSize}`);
+      throw new InputError(
+        `inputsEmbeds has width ${embeds.dims[2]}, the model's hidden_size is ${config.hiddenSize}`,
+      );
     }
     [batch, length] = embeds.dims;
   }
@@ -104,7 +110,9 @@ export function prepareTextInputs(config: AltCLIPTextConfig, inputs: TextInputs)
     if (value === undefined) return undefined;
     const tensor = toInt64Matrix(value, name);
     if (!sameDims(tensor.dims, dims)) {
-      throw new InputError(`${name} has dims [${tensor.dims.join(', ')}], expected [${dims.join(', ')}] like the ids`);
+      throw new InputError(
+        `${name} has dims [${tensor.dims.join(', ')}], expected [${dims.join(', ')}] like the ids`,
+      );
     }
     return tensor;
   };
@@ -115,7 +123,13 @@ export function prepareTextInputs(config: AltCLIPTextConfig, inputs: TextInputs)
 
   const givenTokenTypes = matrix(inputs.tokenTypeIds, 'tokenTypeIds');
   if (givenTokenTypes) {
-    checkRange(givenTokenTypes, 'tokenTypeIds', 0, config.typeVocabSize, `(type_vocab_size ${config.typeVocabSize})`);
+    checkRange(
+      givenTokenTypes,
+      'tokenTypeIds',
+      0,
+      config.typeVocabSize,
+      `(type_vocab_size ${config.typeVocabSize})`,
+    );
   } else if (length > config.maxPositionEmbeddings) {
     // transformers slices a [1, max_position_embeddings] zeros buffer here and fails; say why instead.
     throw new InputError(
@@ -128,13 +142,20 @@ export function prepareTextInputs(config: AltCLIPTextConfig, inputs: TextInputs)
   const givenPositions = matrix(inputs.positionIds, 'positionIds');
   let positionIds: Tensor<'int64'>;
   if (givenPositions) {
-    checkRange(givenPositions, 'positionIds', 0, config.maxPositionEmbeddings, `(max_position_embeddings ${config.maxPositionEmbeddings})`);
+    checkRange(
+      givenPositions,
+      'positionIds',
+      0,
+      config.maxPositionEmbeddings,
+      `(max_position_embeddings ${config.maxPositionEmbeddings})`,
+    );
     positionIds = givenPositions;
   } else if (inputIds) {
     positionIds = defaultPositionIds(inputIds, config.padTokenId);
     for (let b = 0; b < batch; b++) {
       let tokens = 0;
-      for (let t = 0; t < length; t++) if (inputIds.data[b * length + t] !== BigInt(config.padTokenId)) tokens++;
+      for (let t = 0; t < length; t++)
+        if (inputIds.data[b * length + t] !== BigInt(config.padTokenId)) tokens++;
       if (tokens > config.maxTokens) {
         throw new InputError(
           `text ${b} has ${tokens} tokens; this model accepts at most ${config.maxTokens} including <s> and </s> ` +
@@ -145,7 +166,9 @@ export function prepareTextInputs(config: AltCLIPTextConfig, inputs: TextInputs)
   } else {
     // transformers' create_position_ids_from_inputs_embeds: sequential from pad+1.
     if (length > config.maxTokens) {
-      throw new InputError(`inputsEmbeds has ${length} positions; this model accepts at most ${config.maxTokens}`);
+      throw new InputError(
+        `inputsEmbeds has ${length} positions; this model accepts at most ${config.maxTokens}`,
+      );
     }
     const data = new BigInt64Array(batch * length);
     for (let i = 0; i < data.length; i++) data[i] = BigInt(config.padTokenId + 1 + (i % length));
@@ -185,7 +208,9 @@ export function prepareVisionInputs(config: AltCLIPVisionConfig, inputs: VisionI
     );
   }
   if (height < config.patchSize || width < config.patchSize) {
-    throw new InputError(`image ${height}x${width} is smaller than one ${config.patchSize}x${config.patchSize} patch`);
+    throw new InputError(
+      `image ${height}x${width} is smaller than one ${config.patchSize}x${config.patchSize} patch`,
+    );
   }
   return { pixelValues, interpolatePosEncoding };
 }

@@ -1,10 +1,19 @@
 import type { BackendModel, Device, DType, ProgressCallback, TowerRunOptions } from './backend.js';
+import { loadCheckpoint } from './checkpoint.js';
 import { AltCLIPConfig, AltCLIPTextConfig, AltCLIPVisionConfig } from './config.js';
 import { ConfigError, InputError, NotSupportedError } from './errors.js';
 import { computeHead } from './head.js';
-import { type IdsInput, prepareTextInputs, prepareVisionInputs, type TextInputs, type VisionInputs } from './inputs.js';
+import { openModel } from './hub.js';
+import {
+  type IdsInput,
+  prepareTextInputs,
+  prepareVisionInputs,
+  type TextInputs,
+  type VisionInputs,
+} from './inputs.js';
 import type { ModelFiles, OpenModelOptions } from './model-files.js';
 import type { AltCLIPOutput, AltCLIPTextOutput, AltCLIPVisionOutput } from './outputs.js';
+import { createRandomWeights } from './random-weights.js';
 import { resolveBackend } from './registry.js';
 import type { Tensor } from './tensor.js';
 import { remapCheckpoint, type Towers } from './weight-keys.js';
@@ -49,12 +58,18 @@ export function configFromJSON(json: Record<string, unknown>): AltCLIPConfig {
     case undefined:
       return AltCLIPConfig.fromJSON(json);
     default:
-      throw new ConfigError('model_type', `expected an AltCLIP config, got ${JSON.stringify(json.model_type)}`);
+      throw new ConfigError(
+        'model_type',
+        `expected an AltCLIP config, got ${JSON.stringify(json.model_type)}`,
+      );
   }
 }
 
 function runOptions(options: OutputOptions): TowerRunOptions {
-  return { outputHiddenStates: options.outputHiddenStates ?? false, outputAttentions: options.outputAttentions ?? false };
+  return {
+    outputHiddenStates: options.outputHiddenStates ?? false,
+    outputAttentions: options.outputAttentions ?? false,
+  };
 }
 
 /** Everything a loaded model holds; shared by the three model classes. */
@@ -69,14 +84,22 @@ class LoadedModel {
     readonly logitScale: number | undefined,
   ) {}
 
-  static async load(config: AltCLIPConfig, checkpoint: WeightStore, towers: Towers, options: ModelLoadOptions & { files?: ModelFiles }): Promise<LoadedModel> {
+  static async load(
+    config: AltCLIPConfig,
+    checkpoint: WeightStore,
+    towers: Towers,
+    options: ModelLoadOptions & { files?: ModelFiles },
+  ): Promise<LoadedModel> {
     if (towers.text && config.textConfig.positionEmbeddingType !== 'absolute') {
       throw new NotSupportedError(
         `position_embedding_type '${config.textConfig.positionEmbeddingType}' is not supported yet; only 'absolute' is implemented`,
       );
     }
     const weights = remapCheckpoint(checkpoint, towers, config);
-    const { name, backend, capabilities } = await resolveBackend(options.backend, { device: options.device, dtype: options.dtype });
+    const { name, backend, capabilities } = await resolveBackend(options.backend, {
+      device: options.device,
+      dtype: options.dtype,
+    });
     const device = options.device ?? capabilities.devices[0];
     const dtype = options.dtype ?? 'fp32';
     let logitScale: number | undefined;
@@ -97,7 +120,9 @@ class LoadedModel {
     return new LoadedModel(config, name, device, dtype, runner, weights, logitScale);
   }
 
-  async text(inputs: TextForwardInputs): Promise<{ output: AltCLIPTextOutput; features?: Tensor<'float32'> }> {
+  async text(
+    inputs: TextForwardInputs,
+  ): Promise<{ output: AltCLIPTextOutput; features?: Tensor<'float32'> }> {
     const prepared = prepareTextInputs(this.config.textConfig, inputs);
     const result = await this.runner.runText(prepared, runOptions(inputs));
     return {
@@ -112,7 +137,9 @@ class LoadedModel {
     };
   }
 
-  async vision(inputs: VisionForwardInputs): Promise<{ output: AltCLIPVisionOutput; features?: Tensor<'float32'> }> {
+  async vision(
+    inputs: VisionForwardInputs,
+  ): Promise<{ output: AltCLIPVisionOutput; features?: Tensor<'float32'> }> {
     const prepared = prepareVisionInputs(this.config.visionConfig, inputs);
     const result = await this.runner.runVision(prepared, runOptions(inputs));
     return {
@@ -132,9 +159,7 @@ class LoadedModel {
   }
 }
 
-/** Lazily imported so that core has no static dependency on the file-reading modules. */
 async function openPretrained(ref: string, options: FromPretrainedOptions) {
-  const [{ openModel }, { loadCheckpoint }] = await Promise.all([import('./hub.js'), import('./checkpoint.js')]);
   const files = await openModel(ref, { ...options, cacheDir: options.hubCacheDir });
   const config = configFromJSON(await files.readJSON<Record<string, unknown>>('config.json'));
   const weights = await loadCheckpoint(files, { variant: options.variant });
@@ -142,7 +167,6 @@ async function openPretrained(ref: string, options: FromPretrainedOptions) {
 }
 
 async function randomWeights(config: AltCLIPConfig, seed: number): Promise<WeightStore> {
-  const { createRandomWeights } = await import('./random-weights.js');
   return createRandomWeights(config, { seed });
 }
 
@@ -175,16 +199,25 @@ export class AltCLIPModel extends ModelBase {
 
   static async fromPretrained(ref: string, options: FromPretrainedOptions = {}): Promise<AltCLIPModel> {
     const { files, config, weights } = await openPretrained(ref, options);
-    return new AltCLIPModel(await LoadedModel.load(config, weights, AltCLIPModel.towers, { ...options, files }));
+    return new AltCLIPModel(
+      await LoadedModel.load(config, weights, AltCLIPModel.towers, { ...options, files }),
+    );
   }
 
   /** A model with random weights initialised as transformers does (`AltCLIPModel(config)`). */
-  static async fromConfig(config: AltCLIPConfig, options: ModelLoadOptions & { seed?: number } = {}): Promise<AltCLIPModel> {
+  static async fromConfig(
+    config: AltCLIPConfig,
+    options: ModelLoadOptions & { seed?: number } = {},
+  ): Promise<AltCLIPModel> {
     return AltCLIPModel.fromWeights(config, await randomWeights(config, options.seed ?? 0), options);
   }
 
   /** A model from a config and any weight store (keys as in an AltCLIPModel checkpoint). */
-  static async fromWeights(config: AltCLIPConfig, weights: WeightStore, options: ModelLoadOptions = {}): Promise<AltCLIPModel> {
+  static async fromWeights(
+    config: AltCLIPConfig,
+    weights: WeightStore,
+    options: ModelLoadOptions = {},
+  ): Promise<AltCLIPModel> {
     return new AltCLIPModel(await LoadedModel.load(config, weights, AltCLIPModel.towers, options));
   }
 
@@ -194,10 +227,16 @@ export class AltCLIPModel extends ModelBase {
   }
 
   async forward(inputs: ForwardInputs): Promise<AltCLIPOutput> {
-    if (!inputs.pixelValues) throw new InputError('AltCLIPModel.forward needs pixelValues as well as text inputs');
+    if (!inputs.pixelValues)
+      throw new InputError('AltCLIPModel.forward needs pixelValues as well as text inputs');
     const visionInputs = { ...inputs, pixelValues: inputs.pixelValues };
     const [text, vision] = await Promise.all([this.loaded.text(inputs), this.loaded.vision(visionInputs)]);
-    const head = computeHead(text.features!, vision.features!, this.loaded.logitScale!, inputs.returnLoss ?? false);
+    const head = computeHead(
+      text.features!,
+      vision.features!,
+      this.loaded.logitScale!,
+      inputs.returnLoss ?? false,
+    );
     return { ...head, textModelOutput: text.output, visionModelOutput: vision.output };
   }
 
@@ -218,15 +257,24 @@ export class AltCLIPTextModel extends ModelBase {
 
   static async fromPretrained(ref: string, options: FromPretrainedOptions = {}): Promise<AltCLIPTextModel> {
     const { files, config, weights } = await openPretrained(ref, options);
-    return new AltCLIPTextModel(await LoadedModel.load(config, weights, AltCLIPTextModel.towers, { ...options, files }));
+    return new AltCLIPTextModel(
+      await LoadedModel.load(config, weights, AltCLIPTextModel.towers, { ...options, files }),
+    );
   }
 
-  static async fromConfig(config: AltCLIPTextConfig, options: ModelLoadOptions & { seed?: number } = {}): Promise<AltCLIPTextModel> {
+  static async fromConfig(
+    config: AltCLIPTextConfig,
+    options: ModelLoadOptions & { seed?: number } = {},
+  ): Promise<AltCLIPTextModel> {
     const full = new AltCLIPConfig({ textConfig: config });
     return AltCLIPTextModel.fromWeights(config, await randomWeights(full, options.seed ?? 0), options);
   }
 
-  static async fromWeights(config: AltCLIPTextConfig, weights: WeightStore, options: ModelLoadOptions = {}): Promise<AltCLIPTextModel> {
+  static async fromWeights(
+    config: AltCLIPTextConfig,
+    weights: WeightStore,
+    options: ModelLoadOptions = {},
+  ): Promise<AltCLIPTextModel> {
     const full = new AltCLIPConfig({ textConfig: config });
     return new AltCLIPTextModel(await LoadedModel.load(full, weights, AltCLIPTextModel.towers, options));
   }
@@ -242,15 +290,24 @@ export class AltCLIPVisionModel extends ModelBase {
 
   static async fromPretrained(ref: string, options: FromPretrainedOptions = {}): Promise<AltCLIPVisionModel> {
     const { files, config, weights } = await openPretrained(ref, options);
-    return new AltCLIPVisionModel(await LoadedModel.load(config, weights, AltCLIPVisionModel.towers, { ...options, files }));
+    return new AltCLIPVisionModel(
+      await LoadedModel.load(config, weights, AltCLIPVisionModel.towers, { ...options, files }),
+    );
   }
 
-  static async fromConfig(config: AltCLIPVisionConfig, options: ModelLoadOptions & { seed?: number } = {}): Promise<AltCLIPVisionModel> {
+  static async fromConfig(
+    config: AltCLIPVisionConfig,
+    options: ModelLoadOptions & { seed?: number } = {},
+  ): Promise<AltCLIPVisionModel> {
     const full = new AltCLIPConfig({ visionConfig: config });
     return AltCLIPVisionModel.fromWeights(config, await randomWeights(full, options.seed ?? 0), options);
   }
 
-  static async fromWeights(config: AltCLIPVisionConfig, weights: WeightStore, options: ModelLoadOptions = {}): Promise<AltCLIPVisionModel> {
+  static async fromWeights(
+    config: AltCLIPVisionConfig,
+    weights: WeightStore,
+    options: ModelLoadOptions = {},
+  ): Promise<AltCLIPVisionModel> {
     const full = new AltCLIPConfig({ visionConfig: config });
     return new AltCLIPVisionModel(await LoadedModel.load(full, weights, AltCLIPVisionModel.towers, options));
   }

@@ -86,7 +86,11 @@ const REBUILD_FUNCTIONS = new Set([
 
 function isAllowedGlobal(module: string, name: string): boolean {
   const full = `${module}.${name}`;
-  return full === 'collections.OrderedDict' || REBUILD_FUNCTIONS.has(full) || (module === 'torch' && name in STORAGE_TYPES);
+  return (
+    full === 'collections.OrderedDict' ||
+    REBUILD_FUNCTIONS.has(full) ||
+    (module === 'torch' && name in STORAGE_TYPES)
+  );
 }
 
 function asInteger(file: string, value: PyValue, what: string): number {
@@ -108,7 +112,8 @@ function callAllowed(file: string, fn: PyGlobal, args: PyValue): PyValue {
   if (full === 'collections.OrderedDict') {
     const map = new Map<PyValue, PyValue>();
     if (args.length > 0) {
-      if (!Array.isArray(args[0])) throw new CheckpointError(file, 'OrderedDict argument is not a list of pairs');
+      if (!Array.isArray(args[0]))
+        throw new CheckpointError(file, 'OrderedDict argument is not a list of pairs');
       for (const pair of args[0] as PyValue[][]) map.set(pair[0], pair[1]);
     }
     return map;
@@ -244,10 +249,12 @@ export function unpickleStateDict(file: string, bytes: Uint8Array): Map<string, 
       case 0x2e: {
         // STOP
         const result = pop();
-        if (!(result instanceof Map)) throw new CheckpointError(file, 'data.pkl does not hold a dict of tensors');
+        if (!(result instanceof Map))
+          throw new CheckpointError(file, 'data.pkl does not hold a dict of tensors');
         const tensors = new Map<string, TorchTensorRef>();
         for (const [key, value] of result) {
-          if (typeof key !== 'string') throw new CheckpointError(file, `state_dict key ${String(key)} is not a string`);
+          if (typeof key !== 'string')
+            throw new CheckpointError(file, `state_dict key ${String(key)} is not a string`);
           if ((value as TorchTensorRef)?.kind !== 'tensor') {
             throw new CheckpointError(file, `state_dict entry '${key}' is not a tensor`);
           }
@@ -392,7 +399,8 @@ export function unpickleStateDict(file: string, bytes: Uint8Array): Map<string, 
         // STACK_GLOBAL
         const name = pop();
         const module = pop();
-        if (typeof module !== 'string' || typeof name !== 'string') throw fail('STACK_GLOBAL needs two strings');
+        if (typeof module !== 'string' || typeof name !== 'string')
+          throw fail('STACK_GLOBAL needs two strings');
         stack.push(global(module, name));
         break;
       }
@@ -457,7 +465,9 @@ export function unpickleStateDict(file: string, bytes: Uint8Array): Map<string, 
         break;
       }
       default:
-        throw fail(`unsupported pickle opcode 0x${opcode.toString(16).padStart(2, '0')} (not used by state_dicts)`);
+        throw fail(
+          `unsupported pickle opcode 0x${opcode.toString(16).padStart(2, '0')} (not used by state_dicts)`,
+        );
     }
   }
 }

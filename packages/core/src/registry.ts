@@ -48,7 +48,9 @@ async function initialise(name: string, entry: BackendEntry): Promise<void> {
 }
 
 function supports(capabilities: BackendCapabilities, device?: Device, dtype?: DType): boolean {
-  return (!device || capabilities.devices.includes(device)) && (!dtype || capabilities.dtypes.includes(dtype));
+  return (
+    (!device || capabilities.devices.includes(device)) && (!dtype || capabilities.dtypes.includes(dtype))
+  );
 }
 
 export interface ResolvedBackend {
@@ -95,12 +97,13 @@ export async function resolveBackend(
       continue;
     }
     const capabilities = entry.backend.capabilities();
-    if (supports(capabilities, device, dtype)) return { name: candidate, backend: entry.backend, capabilities };
+    if (supports(capabilities, device, dtype))
+      return { name: candidate, backend: entry.backend, capabilities };
     reasons.push(`${candidate}: no ${[device, dtype].filter(Boolean).join('/')} support`);
   }
   if (entries.size === 0) {
     throw new BackendError(
-      "no backend is registered: install and import one, e.g. \"import '@altclip/backend-ort';\" (onnxruntime) or \"import '@altclip/backend-tfjs';\" (TensorFlow.js)",
+      'no backend is registered: install and import one, e.g. "import \'@altclip/backend-ort\';" (onnxruntime) or "import \'@altclip/backend-tfjs\';" (TensorFlow.js)',
     );
   }
   throw new BackendError(`no registered backend is usable: ${reasons.join('; ')}`);

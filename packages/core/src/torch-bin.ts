@@ -33,7 +33,9 @@ const TENSOR_TYPES: Readonly<Record<string, TensorType>> = {
 };
 
 const ARRAY_CONSTRUCTORS: {
-  readonly [K in TensorType]: new (buffer: ArrayBuffer) => TensorDataTypeMap[K];
+  readonly [K in TensorType]: new (
+    buffer: ArrayBuffer,
+  ) => TensorDataTypeMap[K];
 } = {
   float32: Float32Array,
   float16: Uint16Array,
@@ -98,7 +100,8 @@ export class TorchBinStore implements WeightStore {
     for (const [key, ref] of refs) {
       const { storage } = ref;
       const type = TENSOR_TYPES[storage.type.dtype];
-      if (!type) throw new CheckpointError(name, `tensor '${key}': ${storage.type.className} is not supported`);
+      if (!type)
+        throw new CheckpointError(name, `tensor '${key}': ${storage.type.className} is not supported`);
       const entry = `${prefix}data/${storage.key}`;
       if (!zip.entryNames.includes(entry)) {
         throw new CheckpointError(name, `tensor '${key}': storage entry '${entry}' is missing from the zip`);
@@ -110,7 +113,10 @@ export class TorchBinStore implements WeightStore {
         );
       }
       const numel = ref.shape.reduce((a, b) => a * b, 1);
-      const lastIndex = ref.shape.reduce((sum, dim, axis) => sum + (dim - 1) * ref.stride[axis], ref.storageOffset);
+      const lastIndex = ref.shape.reduce(
+        (sum, dim, axis) => sum + (dim - 1) * ref.stride[axis],
+        ref.storageOffset,
+      );
       if (numel > 0 && lastIndex >= storage.numel) {
         throw new CheckpointError(
           name,
@@ -146,7 +152,8 @@ export class TorchBinStore implements WeightStore {
     const out = new Uint8Array(buffer);
     if (numel > 0) {
       const span =
-        ref.shape.reduce((sum, dim, axis) => sum + (dim - 1) * ref.stride[axis], 0) * elementBytes + elementBytes;
+        ref.shape.reduce((sum, dim, axis) => sum + (dim - 1) * ref.stride[axis], 0) * elementBytes +
+        elementBytes;
       const bytes = await this.#zip.readRange(entry.entry, ref.storageOffset * elementBytes, span);
       if (entry.contiguous) out.set(bytes.subarray(0, out.length));
       else gatherStrided(bytes, out, ref.shape, ref.stride, elementBytes);
@@ -163,7 +170,7 @@ export class TorchBinStore implements WeightStore {
 
   location(key: string): TensorLocation | undefined {
     const entry = this.#entries.get(key);
-    if (!entry || !entry.contiguous || entry.ref.storage.type.dtype === 'F64') return undefined;
+    if (!entry?.contiguous || entry.ref.storage.type.dtype === 'F64') return undefined;
     const start = this.#zip.dataOffset(entry.entry);
     if (start === undefined) return undefined;
     const elementBytes = entry.ref.storage.type.bytes;
@@ -270,7 +277,10 @@ async function fileZip(path: string): Promise<ZipSource> {
       if (entry.compressionMethod === 0 && !entryName.endsWith('/')) {
         const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
         if (fileDataStart + entry.uncompressedSize > (await handle.stat()).size) {
-          throw new CheckpointError(path, `zip entry '${entryName}' runs past the end of the file: truncated`);
+          throw new CheckpointError(
+            path,
+            `zip entry '${entryName}' runs past the end of the file: truncated`,
+          );
         }
         offsets.set(entryName, fileDataStart);
       }
@@ -279,7 +289,8 @@ async function fileZip(path: string): Promise<ZipSource> {
       const out = new Uint8Array(length);
       for (let done = 0; done < length; ) {
         const { bytesRead } = await handle.read(out, done, length - done, position + done);
-        if (bytesRead === 0) throw new CheckpointError(path, `file ended at byte ${position + done}: truncated`);
+        if (bytesRead === 0)
+          throw new CheckpointError(path, `file ended at byte ${position + done}: truncated`);
         done += bytesRead;
       }
       return out;
@@ -332,6 +343,9 @@ export async function openTorchBin(path: string): Promise<TorchBinStore> {
 }
 
 /** A `pytorch_model.bin` held in memory (browsers). */
-export async function readTorchBin(bytes: ArrayBuffer | Uint8Array, name = '<buffer>'): Promise<TorchBinStore> {
+export async function readTorchBin(
+  bytes: ArrayBuffer | Uint8Array,
+  name = '<buffer>',
+): Promise<TorchBinStore> {
   return TorchBinStore.fromZip(bufferZip(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), name));
 }

@@ -32,7 +32,8 @@ export function expectedWeightShapes(config: AltCLIPConfig, towers: Towers): Map
     norm(`${e}.LayerNorm`, t.hiddenSize);
     for (let i = 0; i < t.numHiddenLayers; i++) {
       const l = `text_model.roberta.encoder.layer.${i}`;
-      for (const p of ['query', 'key', 'value']) linear(`${l}.attention.self.${p}`, t.hiddenSize, t.hiddenSize);
+      for (const p of ['query', 'key', 'value'])
+        linear(`${l}.attention.self.${p}`, t.hiddenSize, t.hiddenSize);
       linear(`${l}.attention.output.dense`, t.hiddenSize, t.hiddenSize);
       norm(`${l}.attention.output.LayerNorm`, t.hiddenSize);
       linear(`${l}.intermediate.dense`, t.intermediateSize, t.hiddenSize);
@@ -50,7 +51,8 @@ export function expectedWeightShapes(config: AltCLIPConfig, towers: Towers): Map
     norm('vision_model.pre_layrnorm', v.hiddenSize);
     for (let i = 0; i < v.numHiddenLayers; i++) {
       const l = `vision_model.encoder.layers.${i}`;
-      for (const p of ['k_proj', 'v_proj', 'q_proj', 'out_proj']) linear(`${l}.self_attn.${p}`, v.hiddenSize, v.hiddenSize);
+      for (const p of ['k_proj', 'v_proj', 'q_proj', 'out_proj'])
+        linear(`${l}.self_attn.${p}`, v.hiddenSize, v.hiddenSize);
       norm(`${l}.layer_norm1`, v.hiddenSize);
       linear(`${l}.mlp.fc1`, v.intermediateSize, v.hiddenSize);
       linear(`${l}.mlp.fc2`, v.hiddenSize, v.intermediateSize);
@@ -70,7 +72,8 @@ export function expectedWeightShapes(config: AltCLIPConfig, towers: Towers): Map
 const TEXT_MODEL_ROOTS = ['roberta.', 'transformation.', 'pre_LN.'];
 
 /** Buffers that older transformers versions saved and that carry no weights. */
-const isIgnoredBuffer = (key: string) => key.endsWith('.position_ids') || key.endsWith('embeddings.token_type_ids');
+const isIgnoredBuffer = (key: string) =>
+  key.endsWith('.position_ids') || key.endsWith('embeddings.token_type_ids');
 
 /**
  * A view of a checkpoint under the full `AltCLIPModel` key names, whatever class saved it, limited to the parts
@@ -99,7 +102,10 @@ export function remapCheckpoint(store: WeightStore, towers: Towers, config?: Alt
     for (const [key, shape] of expected) {
       const info = store.info(nameMap.get(key)!)!;
       if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i])) {
-        throw new CheckpointError('checkpoint', `${key} has shape [${info.shape.join(', ')}], the config implies [${shape.join(', ')}]`);
+        throw new CheckpointError(
+          'checkpoint',
+          `${key} has shape [${info.shape.join(', ')}], the config implies [${shape.join(', ')}]`,
+        );
       }
     }
   }

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fixturePath } from '../../../tools/fixtures.js';
-import { AltCLIPConfig, AltCLIPTextConfig, AltCLIPVisionConfig, ConfigError, configFromJSON } from '../src/index.js';
+import {
+  AltCLIPConfig,
+  AltCLIPTextConfig,
+  AltCLIPVisionConfig,
+  ConfigError,
+  configFromJSON,
+} from '../src/index.js';
 
 const readJSON = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
 
@@ -108,7 +114,11 @@ describe('config.json round trip', () => {
   });
 
   it('reads tower configs on their own', () => {
-    const text = configFromJSON({ model_type: 'altclip_text_model', hidden_size: 64, num_attention_heads: 8 });
+    const text = configFromJSON({
+      model_type: 'altclip_text_model',
+      hidden_size: 64,
+      num_attention_heads: 8,
+    });
     expect(text.textConfig.hiddenSize).toBe(64);
     expect(() => configFromJSON({ model_type: 'bert' })).toThrow(ConfigError);
   });
@@ -116,10 +126,26 @@ describe('config.json round trip', () => {
 
 describe('config validation', () => {
   const invalid: [string, () => unknown, string][] = [
-    ['hidden size not divisible by heads', () => new AltCLIPTextConfig({ hiddenSize: 100, numAttentionHeads: 16 }), 'text_config.hidden_size'],
-    ['patch larger than image', () => new AltCLIPVisionConfig({ imageSize: 16, patchSize: 32 }), 'vision_config.patch_size'],
-    ['non-positive size', () => AltCLIPConfig.fromJSON({ vision_config: { num_hidden_layers: 0 } }), 'vision_config.num_hidden_layers'],
-    ['unknown activation', () => AltCLIPConfig.fromJSON({ text_config: { hidden_act: 'mish2' } }), 'text_config.hidden_act'],
+    [
+      'hidden size not divisible by heads',
+      () => new AltCLIPTextConfig({ hiddenSize: 100, numAttentionHeads: 16 }),
+      'text_config.hidden_size',
+    ],
+    [
+      'patch larger than image',
+      () => new AltCLIPVisionConfig({ imageSize: 16, patchSize: 32 }),
+      'vision_config.patch_size',
+    ],
+    [
+      'non-positive size',
+      () => AltCLIPConfig.fromJSON({ vision_config: { num_hidden_layers: 0 } }),
+      'vision_config.num_hidden_layers',
+    ],
+    [
+      'unknown activation',
+      () => AltCLIPConfig.fromJSON({ text_config: { hidden_act: 'mish2' } }),
+      'text_config.hidden_act',
+    ],
     ['negative projection', () => AltCLIPConfig.fromJSON({ projection_dim: -3 }), 'projection_dim'],
     ['fractional size', () => new AltCLIPTextConfig({ vocabSize: 10.5 }), 'text_config.vocab_size'],
   ];

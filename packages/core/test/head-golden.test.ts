@@ -27,9 +27,14 @@ describe.skipIf(!suite)('contrastive head against the tiny-altclip goldens', () 
     it(`${name}: logits and loss from the goldens' tower outputs`, async () => {
       const goldenCase = suite!.cases.find((c) => c.name === name)!;
       const tensors = await readGoldenTensors(suite!, goldenCase);
-      const weights = await openSafetensors(join(suite!.modelDir, goldenCase.weights_file ?? 'model.safetensors'));
+      const weights = await openSafetensors(
+        join(suite!.modelDir, goldenCase.weights_file ?? 'model.safetensors'),
+      );
       try {
-        const textFeatures = project(tensors.get('text_model_output.pooler_output')!, await weights.getFloat32('text_projection.weight'));
+        const textFeatures = project(
+          tensors.get('text_model_output.pooler_output')!,
+          await weights.getFloat32('text_projection.weight'),
+        );
         const imageFeatures = project(
           tensors.get('vision_model_output.pooler_output')!,
           await weights.getFloat32('visual_projection.weight'),

@@ -8,44 +8,77 @@ import {
   type Backend,
   type BackendModel,
   CheckpointError,
+  expectedWeightShapes,
   type LoadRequest,
   NotSupportedError,
+  readSafetensors,
   registerBackend,
   serializeSafetensors,
-  readSafetensors,
   Tensor,
   type TextTowerInputs,
   unregisterBackend,
-  expectedWeightShapes,
 } from '../src/index.js';
 
 const config = new AltCLIPConfig({
   projectionDim: 2,
-  textConfig: new AltCLIPTextConfig({ vocabSize: 10, hiddenSize: 4, numAttentionHeads: 1, numHiddenLayers: 1, intermediateSize: 4, maxPositionEmbeddings: 12, projectDim: 3 }),
-  visionConfig: new AltCLIPVisionConfig({ hiddenSize: 4, numAttentionHeads: 1, numHiddenLayers: 1, intermediateSize: 4, imageSize: 4, patchSize: 2 }),
+  textConfig: new AltCLIPTextConfig({
+    vocabSize: 10,
+    hiddenSize: 4,
+    numAttentionHeads: 1,
+    numHiddenLayers: 1,
+    intermediateSize: 4,
+    maxPositionEmbeddings: 12,
+    projectDim: 3,
+  }),
+  visionConfig: new AltCLIPVisionConfig({
+    hiddenSize: 4,
+    numAttentionHeads: 1,
+    numHiddenLayers: 1,
+    intermediateSize: 4,
+    imageSize: 4,
+    patchSize: 2,
+  }),
 });
 
 /** A checkpoint with every key the config needs, filled with zeros, saved under the given key prefix style. */
 function zeroCheckpoint(options: { textOnly?: boolean } = {}) {
-  const towers = options.textOnly ? { text: true, vision: false, withProjection: false } : { text: true, vision: true, withProjection: true };
+  const towers = options.textOnly
+    ? { text: true, vision: false, withProjection: false }
+    : { text: true, vision: true, withProjection: true };
   const entries: [string, Tensor][] = [...expectedWeightShapes(config, towers)].map(([key, shape]) => {
     const stored = options.textOnly ? key.replace(/^text_model\./, '') : key;
     return [stored, new Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)), shape)];
   });
-  entries.push(['text_model.roberta.embeddings.position_ids', new Tensor('int64', new BigInt64Array(12), [1, 12])]);
+  entries.push([
+    'text_model.roberta.embeddings.position_ids',
+    new Tensor('int64', new BigInt64Array(12), [1, 12]),
+  ]);
   return readSafetensors(serializeSafetensors(entries));
 }
 
 /** Records what core hands to a backend and answers with features chosen by the test. */
 function recordingBackend() {
-  const seen: { requests: LoadRequest[]; text: TextTowerInputs[]; disposed: number } = { requests: [], text: [], disposed: 0 };
-  const features = (rows: number, values: number[]) => new Tensor('float32', Float32Array.from({ length: rows * 2 }, (_, i) => values[i % values.length]), [rows, 2]);
+  const seen: { requests: LoadRequest[]; text: TextTowerInputs[]; disposed: number } = {
+    requests: [],
+    text: [],
+    disposed: 0,
+  };
+  const features = (rows: number, values: number[]) =>
+    new Tensor(
+      'float32',
+      Float32Array.from({ length: rows * 2 }, (_, i) => values[i % values.length]),
+      [rows, 2],
+    );
   const model: BackendModel = {
     async runText(inputs) {
       seen.text.push(inputs);
       const [b, l] = inputs.attentionMask.dims;
       const hidden = new Tensor('float32', new Float32Array(b * l * 3), [b, l, 3]);
-      return { lastHiddenState: hidden, poolerOutput: new Tensor('float32', new Float32Array(b * 3), [b, 3]), features: features(b, [1, 0]) };
+      return {
+        lastHiddenState: hidden,
+        poolerOutput: new Tensor('float32', new Float32Array(b * 3), [b, 3]),
+        features: features(b, [1, 0]),
+      };
     },
     async runVision(inputs) {
       const b = inputs.pixelValues.dims[0];
@@ -82,15 +115,28 @@ describe('model classes', () => {
     expect(model.backend).toBe('recording');
     expect(model.device).toBe('cpu');
     const pixelValues = new Tensor('float32', new Float32Array(2 * 3 * 16), [2, 3, 4, 4]);
-    const output = await model.forward({ inputIds: [[0, 5, 2], [0, 6, 2]], pixelValues, returnLoss: true });
+    const output = await model.forward({
+      inputIds: [
+        [0, 5, 2],
+        [0, 6, 2],
+      ],
+      pixelValues,
+      returnLoss: true,
+    });
     expect(output.logitsPerImage.dims).toEqual([2, 2]);
     // logit_scale is 0 in the zero checkpoint: logits are plain cosines.
-    expect(output.logitsPerText.to2d()).toEqual([[1, 0], [1, 0]]);
+    expect(output.logitsPerText.to2d()).toEqual([
+      [1, 0],
+      [1, 0],
+    ]);
     expect(output.loss!.dims).toEqual([]);
     expect(output.textModelOutput.projectionState).toBe(output.textModelOutput.lastHiddenState);
     expect(seen.requests[0].towers).toEqual({ text: true, vision: true, withProjection: true });
     expect(seen.requests[0].weights.keys()).not.toContain('text_model.roberta.embeddings.position_ids');
-    expect(seen.text[0].positionIds.to2d()).toEqual([[2, 3, 4], [2, 3, 4]]);
+    expect(seen.text[0].positionIds.to2d()).toEqual([
+      [2, 3, 4],
+      [2, 3, 4],
+    ]);
     await model.dispose();
     expect(seen.disposed).toBe(1);
   });
@@ -112,14 +158,21 @@ describe('model classes', () => {
   it('reports missing tensors by name', async () => {
     const { backend } = recordingBackend();
     registerBackend('recording', backend, 1000);
-    await expect(AltCLIPModel.fromWeights(config, zeroCheckpoint({ textOnly: true }))).rejects.toThrow(CheckpointError);
-    await expect(AltCLIPModel.fromWeights(config, zeroCheckpoint({ textOnly: true }))).rejects.toThrow(/vision_model\./);
+    await expect(AltCLIPModel.fromWeights(config, zeroCheckpoint({ textOnly: true }))).rejects.toThrow(
+      CheckpointError,
+    );
+    await expect(AltCLIPModel.fromWeights(config, zeroCheckpoint({ textOnly: true }))).rejects.toThrow(
+      /vision_model\./,
+    );
   });
 
   it('refuses relative position embeddings with a typed error', async () => {
     const { backend } = recordingBackend();
     registerBackend('recording', backend, 1000);
-    const relative = AltCLIPConfig.fromJSON({ ...config.toJSON(), text_config: { ...config.textConfig.toJSON(), position_embedding_type: 'relative_key' } });
+    const relative = AltCLIPConfig.fromJSON({
+      ...config.toJSON(),
+      text_config: { ...config.textConfig.toJSON(), position_embedding_type: 'relative_key' },
+    });
     await expect(AltCLIPModel.fromWeights(relative, zeroCheckpoint())).rejects.toThrow(NotSupportedError);
   });
 });

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type Backend,
-  BackendError,
   type BackendCapabilities,
+  BackendError,
   listBackends,
   registerBackend,
   resolveBackend,
@@ -55,10 +55,16 @@ describe('backend registry', () => {
 
   it('skips backends that lack the device or dtype', async () => {
     registerBackend('fast', fakeBackend(cpuOnly), 10);
-    registerBackend('slow', fakeBackend({ devices: ['cpu', 'wasm'], dtypes: ['fp32', 'int8'], gradients: true }), 1);
+    registerBackend(
+      'slow',
+      fakeBackend({ devices: ['cpu', 'wasm'], dtypes: ['fp32', 'int8'], gradients: true }),
+      1,
+    );
     expect((await resolveBackend(undefined, { device: 'wasm' })).name).toBe('slow');
     expect((await resolveBackend(undefined, { dtype: 'int8' })).name).toBe('slow');
-    await expect(resolveBackend('fast', { device: 'webgpu' })).rejects.toThrow(/does not support device 'webgpu'/);
+    await expect(resolveBackend('fast', { device: 'webgpu' })).rejects.toThrow(
+      /does not support device 'webgpu'/,
+    );
   });
 
   it('names the package to install for a missing backend', async () => {

@@ -6,6 +6,7 @@ const MAX_TRIE_RESULTS = 32;
 const SPACE = 0x20;
 /** `▁` (U+2581) in UTF-8. */
 const SPACE_SYMBOL = [0xe2, 0x96, 0x81];
+const REPLACEMENT_CHAR = new Uint8Array([0xef, 0xbf, 0xbd]);
 
 /**
  * SentencePiece's `Normalizer` (normalizer.cc), byte for byte: the `precompiled_charsmap` is a darts-clone double
@@ -168,10 +169,8 @@ export class SentencePieceNormalizer {
   }
 }
 
-const REPLACEMENT_CHAR = new Uint8Array([0xef, 0xbf, 0xbd]);
-
-function emitSpace(out: Uint8Array, o: number, escape: boolean): number {
-  if (!escape) {
+function emitSpace(out: Uint8Array, o: number, escaped: boolean): number {
+  if (!escaped) {
     out[o] = SPACE;
     return o + 1;
   }

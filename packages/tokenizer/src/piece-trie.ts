@@ -105,8 +105,8 @@ class DoubleArrayBuilder {
     this.value = new Int32Array(capacity).fill(-1);
     this.nextFree = new Int32Array(capacity);
     this.prevFree = new Int32Array(capacity);
-    // Cell 0 is the root, never free.
-    this.check[0] = 0;
+    // Cell 0 is the root: never free, and no node's child (base 0 + byte 0 must not lead back to it).
+    this.check[0] = -2;
     for (let i = 1; i < capacity; i++) {
       this.prevFree[i] = i - 1;
       this.nextFree[i] = i + 1 < capacity ? i + 1 : -1;

@@ -88,7 +88,10 @@ interface DecodedModel {
 }
 
 /** Parses a `sentencepiece.bpe.model` / `spiece.model` file (a serialized `ModelProto`). */
-export function parseSentencePieceModel(bytes: Uint8Array, file = 'sentencepiece.bpe.model'): SentencePieceModel {
+export function parseSentencePieceModel(
+  bytes: Uint8Array,
+  file = 'sentencepiece.bpe.model',
+): SentencePieceModel {
   modelProtoType ??= protobuf.Root.fromJSON(SCHEMA).lookupType('ModelProto');
   let message: DecodedModel;
   try {
@@ -97,10 +100,17 @@ export function parseSentencePieceModel(bytes: Uint8Array, file = 'sentencepiece
       bytes: Uint8Array as unknown as ArrayConstructor,
     }) as DecodedModel;
   } catch (cause) {
-    throw new CheckpointError(file, `not a SentencePiece model protobuf (${(cause as Error).message})`, { cause });
+    throw new CheckpointError(file, `not a SentencePiece model protobuf (${(cause as Error).message})`, {
+      cause,
+    });
   }
   if (message.pieces.length === 0) throw new CheckpointError(file, 'the model has no pieces');
-  const trainer = message.trainerSpec ?? { modelType: 1, treatWhitespaceAsSuffix: false, byteFallback: false, unkId: 0 };
+  const trainer = message.trainerSpec ?? {
+    modelType: 1,
+    treatWhitespaceAsSuffix: false,
+    byteFallback: false,
+    unkId: 0,
+  };
   const normalizer = message.normalizerSpec ?? {
     precompiledCharsmap: new Uint8Array(0),
     addDummyPrefix: true,

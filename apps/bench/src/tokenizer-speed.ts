@@ -1,0 +1,127 @@
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { XLMRobertaTokenizer } from '@altclip/tokenizer';
+
+export interface TokenizerSpeedOptions {
+  /** One text per line, `\n` endings (the fixture `bench-corpus.txt`). */
+  corpusPath: string;
+  /** A folder with `tokenizer.json` / `sentencepiece.bpe.model` and the config files (e.g. `large-xlmr`). */
+  modelDir: string;
+  /** Timed runs per tokenizer after one warm-up run; the median is reported. Default 5. */
+  repetitions?: number;
+  /** Also time transformers.js (`@huggingface/transformers`, a dev dependency). Default true. */
+  includeTransformersJs?: boolean;
+}
+
+export interface TokenizerSpeed {
+  /** Tokens = ids without `<s>` / `</s>`, as in the fixture README's anchor. */
+  tokens: number;
+  tokensPerSecond: number;
+  linesPerSecond: number;
+  megabytesPerSecond: number;
+  medianSeconds: number;
+  runsSeconds: number[];
+  loadSeconds: number;
+}
+
+export interface TokenizerSpeedReport {
+  lines: number;
+  bytes: number;
+  ours: TokenizerSpeed;
+  transformersJs?: TokenizerSpeed & {
+    /** Lines whose ids equal ours (transformers.js approximates the charsmap with NFKC). */
+    identicalLines: number;
+  };
+  /** ours / transformers.js tokens per second. */
+  speedupOverTransformersJs?: number;
+}
+
+type Encode = (line: string) => ArrayLike<number>;
+
+/**
+ * Tokens per second of `@altclip/tokenizer` and transformers.js on the same corpus, in one process, one call per
+ * line (as the SentencePiece anchor in the fixture README), runs of the two interleaved so that machine noise
+ * hits both alike.
+ */
+export async function measureTokenizerSpeed(options: TokenizerSpeedOptions): Promise<TokenizerSpeedReport> {
+  const repetitions = options.repetitions ?? 5;
+  const text = await readFile(options.corpusPath, 'utf8');
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const bytes = Buffer.byteLength(lines.join(''), 'utf8');
+
+  let started = performance.now();
+  const readJSON = async (name: string) => JSON.parse(await readFile(join(options.modelDir, name), 'utf8'));
+  const ours = XLMRobertaTokenizer.fromTokenizerJSON(
+    await readFile(join(options.modelDir, 'tokenizer.json'), 'utf8'),
+    {
+      tokenizerConfig: await readJSON('tokenizer_config.json'),
+      specialTokensMap: await readJSON('special_tokens_map.json'),
+    },
+  );
+  const oursLoad = (performance.now() - started) / 1000;
+  const contenders: {
+    name: 'ours' | 'transformersJs';
+    encode: Encode;
+    load: number;
+    runs: number[];
+    tokens: number;
+  }[] = [{ name: 'ours', encode: (line) => ours.encode(line), load: oursLoad, runs: [], tokens: 0 }];
+  let tjsEncode: Encode | undefined;
+  if (options.includeTransformersJs !== false) {
+    const { AutoTokenizer, env } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = `${dirname(options.modelDir)}/`;
+    started = performance.now();
+    const tjs = await AutoTokenizer.from_pretrained(basename(options.modelDir));
+    const encode: Encode = (line) => tjs.encode(line);
+    tjsEncode = encode;
+    contenders.push({
+      name: 'transformersJs',
+      encode,
+      load: (performance.now() - started) / 1000,
+      runs: [],
+      tokens: 0,
+    });
+  }
+  const runOnce = (encode: Encode) => {
+    let tokens = 0;
+    for (const line of lines) tokens += encode(line).length - 2;
+    return tokens;
+  };
+  for (const c of contenders) c.tokens = runOnce(c.encode);
+  for (let r = 0; r < repetitions; r++) {
+    for (const c of contenders) {
+      started = performance.now();
+      runOnce(c.encode);
+      c.runs.push((performance.now() - started) / 1000);
+    }
+  }
+  const summarize = (c: (typeof contenders)[number]): TokenizerSpeed => {
+    const sorted = [...c.runs].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    return {
+      tokens: c.tokens,
+      tokensPerSecond: Math.round(c.tokens / median),
+      linesPerSecond: Math.round(lines.length / median),
+      megabytesPerSecond: Math.round((bytes / 1e6 / median) * 100) / 100,
+      medianSeconds: median,
+      runsSeconds: c.runs,
+      loadSeconds: c.load,
+    };
+  };
+  const report: TokenizerSpeedReport = { lines: lines.length, bytes, ours: summarize(contenders[0]) };
+  if (tjsEncode && contenders[1]) {
+    const encode = tjsEncode;
+    let identicalLines = 0;
+    for (const line of lines) {
+      const a = ours.encode(line);
+      const b = encode(line);
+      if (a.length === b.length && a.every((id, i) => id === Number(b[i]))) identicalLines++;
+    }
+    report.transformersJs = { ...summarize(contenders[1]), identicalLines };
+    report.speedupOverTransformersJs =
+      Math.round((report.ours.tokensPerSecond / report.transformersJs.tokensPerSecond) * 100) / 100;
+  }
+  return report;
+}

@@ -1,0 +1,91 @@
+import {
+  type Backend,
+  type BackendCapabilities,
+  BackendError,
+  type BackendModel,
+  type Device,
+  type LoadRequest,
+  NotSupportedError,
+} from '@altclip/core';
+import { ExportedModel, findExport } from './exported-model.js';
+import { GraphModel } from './graph-model.js';
+import type { GraphKind } from './graph/towers.js';
+import type { OrtRuntime, SessionSettings } from './runtime.js';
+
+/**
+ * `backendOptions` this backend understands (all optional):
+ * - `graph`: `'fused'` (default; onnxruntime contrib operators), `'plain'` (standard ONNX operators only),
+ *   or `'export'` (the model's ready-made `onnx/*_model*.onnx` files);
+ * - `intraOpNumThreads`: threads per operator (default: every core; onnxruntime-node only);
+ * - `graphOptimizationLevel`: onnxruntime's, default `'all'`;
+ * - `strictDevice`: fail instead of falling back to the CPU when the device's provider is missing.
+ */
+export interface OrtBackendOptions {
+  readonly graph?: GraphKind | 'export';
+  readonly intraOpNumThreads?: number;
+  readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  readonly strictDevice?: boolean;
+}
+
+/** The onnxruntime backend, over onnxruntime-node or onnxruntime-web (given by `load`). */
+export class OrtBackend implements Backend {
+  readonly #load: () => Promise<OrtRuntime>;
+  #runtime?: OrtRuntime;
+
+  constructor(load: () => Promise<OrtRuntime>) {
+    this.#load = load;
+  }
+
+  async init(): Promise<void> {
+    this.#runtime ??= await this.#load();
+  }
+
+  get runtime(): OrtRuntime {
+    if (!this.#runtime) throw new BackendError('the onnxruntime backend is not initialised: call init() first');
+    return this.#runtime;
+  }
+
+  capabilities(): BackendCapabilities {
+    return { devices: this.runtime.devices, dtypes: ['fp32', 'fp16', 'int8'], gradients: false };
+  }
+
+  /** The device to use: the requested one when its provider is here, else the CPU with a warning. */
+  #device(requested: Device, strict: boolean): Device {
+    const runtime = this.runtime;
+    const cpu: Device = runtime.name === 'ort-node' ? 'cpu' : 'wasm';
+    const device = requested === 'cpu' || requested === 'wasm' ? cpu : requested;
+    if (runtime.devices.includes(device)) return device;
+    const message = `${runtime.name}: device '${requested}' is not available here (available: ${runtime.devices.join(', ')})`;
+    if (strict) throw new BackendError(message);
+    console.warn(`${message}; running on '${cpu}' instead`);
+    return cpu;
+  }
+
+  async loadModel(request: LoadRequest): Promise<BackendModel> {
+    await this.init();
+    const options = (request.backendOptions ?? {}) as OrtBackendOptions;
+    const settings: SessionSettings = {
+      device: this.#device(request.device, options.strictDevice ?? false),
+      intraOpNumThreads: options.intraOpNumThreads,
+      graphOptimizationLevel: options.graphOptimizationLevel,
+    };
+    const graph = options.graph ?? 'fused';
+    if (graph === 'export') {
+      if (!request.files) throw new NotSupportedError("backendOptions.graph 'export' needs a model folder or hub id with onnx/ files");
+      const files = {
+        text: request.towers.text ? await findExport(request.files, 'text', request.dtype) : undefined,
+        vision: request.towers.vision ? await findExport(request.files, 'vision', request.dtype) : undefined,
+      };
+      for (const tower of ['text', 'vision'] as const) {
+        if (request.towers[tower] && !files[tower]) {
+          throw new NotSupportedError(`the model has no onnx/${tower}_model*.onnx for dtype '${request.dtype}'`);
+        }
+      }
+      return new ExportedModel(this.runtime, request, files, settings);
+    }
+    if (graph !== 'fused' && graph !== 'plain') {
+      throw new NotSupportedError(`backendOptions.graph must be 'fused', 'plain' or 'export', got ${JSON.stringify(graph)}`);
+    }
+    return new GraphModel(this.runtime, request, graph, settings);
+  }
+}

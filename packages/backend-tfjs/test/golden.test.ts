@@ -1,0 +1,115 @@
+import { join } from 'node:path';
+import {
+  type AltCLIPConfig,
+  type Device,
+  InputError,
+  openSafetensors,
+  prepareTextInputs,
+  prepareVisionInputs,
+  type Tensor,
+} from '@altclip/core';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TfjsModel } from '../src/index.js';
+import { compare, type GoldenCase, loadGolden, loadTinyConfig, readCase, TINY_DIR } from './golden.js';
+import { runCase } from './run-case.js';
+
+tf.env().set('PROD', true);
+
+const TOWERS = { text: true, vision: true, withProjection: true };
+const golden = TINY_DIR ? loadGolden() : undefined;
+const runnable = (golden?.cases ?? []).filter((c) => !c.expect_error && c.name !== 'e2e_processor_4x3');
+
+async function loadTiny(device: Device, weightsFile = 'model.safetensors'): Promise<TfjsModel> {
+  const weights = await openSafetensors(join(TINY_DIR as string, weightsFile));
+  try {
+    return await TfjsModel.load({ config: loadTinyConfig(), weights, towers: TOWERS, device });
+  } finally {
+    await weights.close();
+  }
+}
+
+for (const device of ['cpu', 'wasm'] as const) {
+  describe.skipIf(!golden)(`tiny-altclip goldens on tfjs ${device}`, () => {
+    let model: TfjsModel;
+    let fp16Model: TfjsModel;
+    let config: AltCLIPConfig;
+    const maxErrors: Record<string, number> = {};
+
+    beforeAll(async () => {
+      config = loadTinyConfig();
+      model = await loadTiny(device);
+      fp16Model = await loadTiny(device, 'model.fp16.safetensors');
+    });
+    afterAll(async () => {
+      await model?.dispose();
+      await fp16Model?.dispose();
+      console.info(`[tfjs ${device}] max abs error per output kind: ${JSON.stringify(maxErrors)}`);
+    });
+
+    it.each(runnable.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+      const data = await readCase(c);
+      const runner = c.weights_file ? fp16Model : model;
+      const out = await runCase(runner, config, c, data);
+      for (const [name, spec] of Object.entries(c.outputs ?? {})) {
+        const actual = out.get(name);
+        expect(actual, `output ${name}`).toBeDefined();
+        const { atol, rtol } = name.includes('attentions')
+          ? golden!.attention_tolerance
+          : {
+              atol: spec.atol ?? golden!.default_tolerance.atol,
+              rtol: spec.rtol ?? golden!.default_tolerance.rtol,
+            };
+        const { maxError, violations } = compare(actual as Tensor, data.get(spec.key) as Tensor, atol, rtol);
+        const kind = name.replace(/\.\d+$/, '').replace(/^(text|vision)_model_output\./, '');
+        maxErrors[kind] = Math.max(maxErrors[kind] ?? 0, maxError);
+        expect(violations, `${c.name} ${name}: max error ${maxError}`).toBe(0);
+      }
+    });
+
+    it('leaves the tfjs tensor count unchanged after every kind of call', async () => {
+      const c = golden!.cases.find((x) => x.name === 'text_right_padded') as GoldenCase;
+      const v = golden!.cases.find((x) => x.name === 'vision_interpolate_42x36') as GoldenCase;
+      const before = tf.memory().numTensors;
+      await runCase(model, config, c, await readCase(c));
+      await runCase(model, config, v, await readCase(v));
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  });
+}
+
+describe.skipIf(!golden)('golden error cases are rejected before the backend runs', () => {
+  const config = golden ? loadTinyConfig() : undefined;
+  it.each((golden?.cases ?? []).filter((c) => c.expect_error).map((c) => [c.name, c] as const))(
+    '%s',
+    async (_n, c) => {
+      const data = await readCase(c);
+      const prepare = () =>
+        c.inputs.pixel_values
+          ? prepareVisionInputs(config!.visionConfig, {
+              pixelValues: data.get(c.inputs.pixel_values.key) as Tensor<'float32'>,
+              interpolatePosEncoding: c.options.interpolate_pos_encoding ?? false,
+            })
+          : prepareTextInputs(config!.textConfig, {
+              inputIds: data.get(c.inputs.input_ids.key),
+              attentionMask: data.get(c.inputs.attention_mask.key),
+            });
+      expect(prepare).toThrow(InputError);
+    },
+  );
+});
+
+describe.skipIf(!golden)('tfjs model lifetime', () => {
+  it('dispose() frees every weight', async () => {
+    await tf.setBackend('cpu');
+    const before = tf.memory().numTensors;
+    const model = await loadTiny('cpu');
+    expect(tf.memory().numTensors - before).toBe(model.parameters.variables.size);
+    expect(model.parameters.variables.size).toBe(83);
+    await model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(
+      model.runVision({} as never, { outputAttentions: false, outputHiddenStates: false }),
+    ).rejects.toThrow(/disposed/);
+  });
+});
