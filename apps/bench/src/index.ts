@@ -1,1 +1,12 @@
-export {};
+export { BenchError } from './errors.js';
+export { imageFlops, parameterCount, textFlops } from './flops.js';
+export { renderMarkdown } from './markdown.js';
+export { PRESETS, type Preset, presetConfig, resolveModel } from './presets.js';
+export type * from './report.js';
+export { REPORT_SCHEMA_VERSION } from './report.js';
+export { measureRoofline } from './roofline.js';
+export { type BenchOptions, type BenchProgress, type RunHooks, runBench } from './run.js';
+export { compareEmbeddings, quantile, summarizeLatencies } from './stats.js';
+export { renderSvg } from './svg.js';
+export { expandTargets, type Target } from './targets.js';
+export { REPORT_SCHEMA_PATH, reportSchemaErrors } from './validate.js';

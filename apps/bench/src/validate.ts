@@ -9,7 +9,7 @@ let validator: ValidateFunction | undefined;
 function compiled(): ValidateFunction {
   if (!validator) {
     const schema = JSON.parse(readFileSync(REPORT_SCHEMA_PATH, 'utf8'));
-    validator = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+    validator = new Ajv({ allErrors: true, strictTypes: false, allowUnionTypes: true }).compile(schema);
   }
   return validator;
 }

@@ -21,8 +21,6 @@ execFileSync(
     '--external:onnxruntime-node',
     '--external:onnxruntime-web',
     '--external:onnx-proto',
-    // Core loads these lazily; the scripts do not need them.
-    '--external:./random-weights.js',
     '--log-level=warning',
     `--banner:js=import { createRequire as bannerCreateRequire } from 'node:module'; const require = bannerCreateRequire(import.meta.url);`,
   ],

@@ -115,6 +115,7 @@ interface HubSettings {
 }
 
 type HubLibrary = typeof import('@huggingface/hub');
+type DownloadInfo = NonNullable<Awaited<ReturnType<HubLibrary['fileDownloadInfo']>>>;
 
 /** Python's etag normalisation: the blob file name is the etag without `W/` and quotes. */
 function normaliseEtag(etag: string): string {
@@ -128,6 +129,7 @@ function normaliseEtag(etag: string): string {
  */
 class CachedHubFiles implements ModelFiles {
   private readonly downloads = new Map<string, Promise<string | undefined>>();
+  private readonly infos = new Map<string, Promise<DownloadInfo | null>>();
 
   constructor(
     readonly ref: string,
@@ -214,9 +216,21 @@ class CachedHubFiles implements ModelFiles {
     return (await this.downloadInfo(name)) !== null;
   }
 
-  private async downloadInfo(name: string) {
+  /** Size, etag and URL of a file (null when the repo lacks it, which is recorded under .no_exist/). */
+  private downloadInfo(name: string): Promise<DownloadInfo | null> {
+    let info = this.infos.get(name);
+    if (!info) {
+      info = this.fetchDownloadInfo(name);
+      this.infos.set(name, info);
+      info.catch(() => this.infos.delete(name));
+    }
+    return info;
+  }
+
+  private async fetchDownloadInfo(name: string): Promise<DownloadInfo | null> {
+    let info: DownloadInfo | null;
     try {
-      return await this.hub.fileDownloadInfo({
+      info = await this.hub.fileDownloadInfo({
         repo: this.settings.repo,
         path: name,
         revision: this.commit,
@@ -226,6 +240,14 @@ class CachedHubFiles implements ModelFiles {
     } catch (error) {
       throw hubError(this.ref, name, error);
     }
+    if (info === null) {
+      const { missing } = await this.paths(name);
+      const { mkdir, writeFile } = await import('node:fs/promises');
+      const { dirname } = await import('node:path');
+      await mkdir(dirname(missing), { recursive: true });
+      await writeFile(missing, '');
+    }
+    return info;
   }
 
   localPath(name: string): Promise<string | undefined> {
@@ -243,15 +265,11 @@ class CachedHubFiles implements ModelFiles {
   private async fetchToCache(name: string): Promise<string | undefined> {
     const { pointer, missing } = await this.paths(name);
     if (await this.isFile(pointer)) return pointer;
-    if (this.settings.offline) return undefined;
+    if (this.settings.offline || (await this.isFile(missing))) return undefined;
     const { dirname, join, relative } = await import('node:path');
     const fs = await import('node:fs/promises');
     const info = await this.downloadInfo(name);
-    if (info === null) {
-      await fs.mkdir(dirname(missing), { recursive: true });
-      await fs.writeFile(missing, '');
-      return undefined;
-    }
+    if (info === null) return undefined;
     const blob = join(this.storage, 'blobs', normaliseEtag(info.etag));
     if (!(await this.isFile(blob))) await this.downloadBlob(name, info, blob);
     await fs.mkdir(dirname(pointer), { recursive: true });
@@ -265,11 +283,7 @@ class CachedHubFiles implements ModelFiles {
     return pointer;
   }
 
-  private async downloadBlob(
-    name: string,
-    info: NonNullable<Awaited<ReturnType<HubLibrary['fileDownloadInfo']>>>,
-    blob: string,
-  ): Promise<void> {
+  private async downloadBlob(name: string, info: DownloadInfo, blob: string): Promise<void> {
     const fs = await import('node:fs/promises');
     const { dirname } = await import('node:path');
     await fs.mkdir(dirname(blob), { recursive: true });

@@ -297,7 +297,8 @@ export async function openSafetensors(path: string): Promise<SafetensorsStore> {
     });
   } catch (error) {
     await handle.close();
-    throw error;
+    if (error instanceof CheckpointError) throw error;
+    throw new CheckpointError(path, `cannot read (${(error as Error).message})`, { cause: error });
   }
 }
 

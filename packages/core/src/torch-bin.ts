@@ -273,10 +273,11 @@ async function fileZip(path: string): Promise<ZipSource> {
     });
     // Uncompressed entries (torch.save writes only those) are read in place from the file.
     const offsets = new Map<string, number>();
+    const { size } = await handle.stat();
     for (const [entryName, entry] of entries) {
       if (entry.compressionMethod === 0 && !entryName.endsWith('/')) {
         const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
-        if (fileDataStart + entry.uncompressedSize > (await handle.stat()).size) {
+        if (fileDataStart + entry.uncompressedSize > size) {
           throw new CheckpointError(
             path,
             `zip entry '${entryName}' runs past the end of the file: truncated`,

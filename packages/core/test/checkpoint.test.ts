@@ -6,6 +6,7 @@ import { fixturePath } from '../../../tools/fixtures.js';
 import { loadCheckpoint, variantFileName } from '../src/checkpoint.js';
 import { CheckpointError, ModelNotFoundError } from '../src/errors.js';
 import { openModel } from '../src/hub.js';
+import type { ModelFiles } from '../src/model-files.js';
 import { openSafetensors, writeSafetensors } from '../src/safetensors.js';
 import type { Tensor } from '../src/tensor.js';
 import type { WeightStore } from '../src/weights.js';
@@ -192,6 +193,35 @@ describe.skipIf(!tiny)('loadCheckpoint on tiny-altclip', () => {
     await symlink(join(tiny as string, 'model.safetensors'), join(lacking, 'shard.safetensors'));
     await expect(loadCheckpoint(await openModel(lacking))).rejects.toThrow(CheckpointError);
     await expect(loadCheckpoint(await openModel(lacking))).rejects.toThrow(/lacks it/);
+  });
+
+  it('reads from bytes when the model files have no local path (browsers)', async () => {
+    const folder = await modelFolder('bytes-only', ['pytorch_model.bin']);
+    await writeShards(join(tiny as string, 'model.safetensors'), folder, 2);
+    const local = await openModel(folder);
+    const bytesOnly: ModelFiles = {
+      ref: local.ref,
+      exists: (name) => local.exists(name),
+      readText: (name) => local.readText(name),
+      readJSON: (name) => local.readJSON(name),
+      readBytes: (name) => local.readBytes(name),
+      localPath: async () => undefined,
+    };
+    for (const [files, format] of [
+      [bytesOnly, 'safetensors'],
+      [{ ...bytesOnly, exists: async (name: string) => name.endsWith('.bin') }, 'bin'],
+    ] as const) {
+      const store = await loadCheckpoint(files);
+      const reference = await openSafetensors(join(tiny as string, 'model.safetensors'));
+      try {
+        expect(store.location('logit_scale'), format).toBeUndefined();
+        for (const key of reference.keys())
+          expect((await store.get(key)).data).toEqual((await reference.get(key)).data);
+      } finally {
+        await store.close();
+        await reference.close();
+      }
+    }
   });
 
   it('names every file it looked for when there are no weights', async () => {

@@ -126,9 +126,10 @@ describe('contrastive head', () => {
       [6, 8],
       [0, 10],
     ];
-    head.logitsPerText
-      .to2d()
-      .forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(perText[i][j], 5)));
+    const logits = head.logitsPerText.to2d();
+    for (const [i, row] of perText.entries()) {
+      for (const [j, value] of row.entries()) expect(logits[i][j]).toBeCloseTo(value, 5);
+    }
     expect(head.logitsPerImage.to2d()[1][0]).toBeCloseTo(8, 5);
     const ce = (row: number[], target: number) =>
       Math.log(row.reduce((s, v) => s + Math.exp(v), 0)) - row[target];

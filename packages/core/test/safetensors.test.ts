@@ -120,17 +120,20 @@ describe.skipIf(!tiny)('safetensors: tiny-altclip fixture', () => {
     }
   });
 
-  it('copies a store through writeSafetensors bit for bit, same header layout as the HF writer', async () => {
-    const source = join(tiny as string, 'model.safetensors');
-    const store = await openSafetensors(source);
-    const target = join(dir, 'copy.safetensors');
-    try {
-      await writeSafetensors(target, store, { format: 'pt' });
-    } finally {
-      await store.close();
-    }
-    expect(Buffer.compare(await readFile(target), await readFile(source))).toBe(0);
-  });
+  it.each(['model.safetensors', 'model.fp16.safetensors'])(
+    'copies %s through writeSafetensors bit for bit (same header layout as the HF writer)',
+    async (name) => {
+      const source = join(tiny as string, name);
+      const store = await openSafetensors(source);
+      const target = join(dir, `copy-${name}`);
+      try {
+        await writeSafetensors(target, store, { format: 'pt' });
+      } finally {
+        await store.close();
+      }
+      expect(Buffer.compare(await readFile(target), await readFile(source))).toBe(0);
+    },
+  );
 });
 
 describe('safetensors: round trips', () => {

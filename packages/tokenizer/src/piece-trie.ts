@@ -10,8 +10,11 @@ export class PieceTrie {
   /** The token id whose key ends at a node, else -1. */
   readonly value: Int32Array;
 
-  constructor(keys: readonly Uint8Array[], ids: ArrayLike<number>) {
-    const linked = buildLinkedTrie(keys, ids);
+  /** Keys are `bytes[offsets[k], offsets[k + 1])`, for token ids `ids[k]`. */
+  constructor(bytes: Uint8Array, offsets: Int32Array, ids: ArrayLike<number>) {
+    let T=performance.now();
+    const linked = buildLinkedTrie(bytes, offsets, ids);
+    console.log('linked', performance.now()-T, linked.nodeCount); T=performance.now();
     const built = new DoubleArrayBuilder(linked.nodeCount * 2 + 512);
     // Depth-first over the linked trie; each node's children are placed in one block.
     const stack: number[] = [0];
@@ -26,13 +29,14 @@ export class PieceTrie {
         labels.push(linked.label[child]);
       }
       if (labels.length === 0) continue;
-      labels.sort((a, b) => a - b);
+      if (labels.length > 1) labels.sort((a, b) => a - b);
       const base = built.place(labels, at);
       for (let child = linked.firstChild[node]; child !== -1; child = linked.nextSibling[child]) {
         daIndex[child] = base + linked.label[child];
         stack.push(child);
       }
     }
+    console.log('place', performance.now()-T);
     const length = built.usedLength() + 256;
     this.base = built.base.slice(0, length);
     this.check = built.check.slice(0, length);
@@ -59,25 +63,31 @@ interface LinkedTrie {
   value: Int32Array;
 }
 
-/** A first-child / next-sibling trie: cheap to fill in any key order. */
-function buildLinkedTrie(keys: readonly Uint8Array[], ids: ArrayLike<number>): LinkedTrie {
-  let capacity = 1;
-  for (const key of keys) capacity += key.length;
+/** A first-child / next-sibling trie; a found child moves to the front of its list (keys share prefixes). */
+function buildLinkedTrie(bytes: Uint8Array, offsets: Int32Array, ids: ArrayLike<number>): LinkedTrie {
+  const capacity = offsets[offsets.length - 1] + 1;
   const firstChild = new Int32Array(capacity).fill(-1);
   const nextSibling = new Int32Array(capacity).fill(-1);
   const label = new Uint8Array(capacity);
   const value = new Int32Array(capacity).fill(-1);
   let nodeCount = 1;
-  for (let k = 0; k < keys.length; k++) {
-    const key = keys[k];
+  for (let k = 0; k + 1 < offsets.length; k++) {
     let node = 0;
-    for (let i = 0; i < key.length; i++) {
-      const c = key[i];
+    for (let i = offsets[k]; i < offsets[k + 1]; i++) {
+      const c = bytes[i];
+      let previous = -1;
       let child = firstChild[node];
-      while (child !== -1 && label[child] !== c) child = nextSibling[child];
+      while (child !== -1 && label[child] !== c) {
+        previous = child;
+        child = nextSibling[child];
+      }
       if (child === -1) {
         child = nodeCount++;
         label[child] = c;
+        nextSibling[child] = firstChild[node];
+        firstChild[node] = child;
+      } else if (previous !== -1) {
+        nextSibling[previous] = nextSibling[child];
         nextSibling[child] = firstChild[node];
         firstChild[node] = child;
       }
@@ -98,6 +108,7 @@ class DoubleArrayBuilder {
   private head: number;
   private tail: number;
   private maxUsed = 0;
+  private multiStart = 0;
 
   constructor(capacity: number) {
     this.base = new Int32Array(capacity);
@@ -121,7 +132,16 @@ class DoubleArrayBuilder {
     const first = labels[0];
     const last = labels[labels.length - 1];
     let base = -1;
-    for (let p = this.head; p !== -1; p = this.nextFree[p]) {
+    // Blocks of several labels rarely fit the scattered holes at the front, so their search starts further on
+    // (as darts-clone closes old blocks); single labels fill those holes.
+    let p = this.head;
+    if (labels.length > 1 && this.multiStart > p) {
+      p = this.multiStart;
+      while (p < this.check.length && this.check[p] !== -1) p++;
+      if (p >= this.check.length) p = -1;
+    }
+    let steps = 0;
+    for (; p !== -1; p = this.nextFree[p], steps++) {
       const candidate = p - first;
       if (candidate < 0) continue;
       if (candidate + last >= this.check.length) break;
@@ -141,6 +161,7 @@ class DoubleArrayBuilder {
       base = Math.max(this.check.length - first, 0);
       this.grow(base + last + 1);
     }
+    if (labels.length > 1 && steps > 64) this.multiStart = Math.max(this.multiStart, base + first - 256);
     this.base[parent] = base;
     for (const c of labels) {
       const cell = base + c;

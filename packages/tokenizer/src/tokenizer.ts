@@ -157,8 +157,8 @@ export class XLMRobertaTokenizer {
     const sep = idOf('sep');
     this.template = definition.template ?? defaultTemplate(cls ?? 0, sep ?? 2);
 
-    const keys = definition.latticeIds.map((id) => this.encoder.encode(definition.tokens[id]));
-    this.model = new UnigramModel(keys, definition.latticeIds, definition.scores, definition.unkId);
+    const pieces = definition.latticeIds.map((id) => definition.tokens[id]);
+    this.model = new UnigramModel(pieces, definition.latticeIds, definition.scores, definition.unkId);
     this.normalizer = new SentencePieceNormalizer(definition.normalizer);
     this.modelMaxLength = options.modelMaxLength ?? settings.modelMaxLength;
     this.cleanUpTokenizationSpaces = settings.cleanUpTokenizationSpaces;

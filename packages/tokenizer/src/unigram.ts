@@ -23,11 +23,22 @@ export class UnigramModel {
   starts = new Int32Array(257);
 
   /**
-   * @param keys UTF-8 bytes of the pieces the lattice may use (normal pieces only, as SentencePiece's trie)
+   * @param pieces the pieces the lattice may use (normal pieces only, as SentencePiece's trie)
    * @param ids their token ids; `scores` is indexed by token id
    */
-  constructor(keys: readonly Uint8Array[], ids: ArrayLike<number>, scores: Float32Array, unkId: number) {
-    this.trie = new PieceTrie(keys, ids);
+  constructor(pieces: readonly string[], ids: ArrayLike<number>, scores: Float32Array, unkId: number) {
+    // All keys packed in one buffer: a quarter million small arrays would cost more in allocation than the trie.
+    let length = 0;
+    for (const piece of pieces) length += 3 * piece.length;
+    const bytes = new Uint8Array(length);
+    const offsets = new Int32Array(pieces.length + 1);
+    const encoder = new TextEncoder();
+    let at = 0;
+    for (let k = 0; k < pieces.length; k++) {
+      at += encoder.encodeInto(pieces[k], bytes.subarray(at)).written;
+      offsets[k + 1] = at;
+    }
+    this.trie = new PieceTrie(bytes, offsets, ids);
     this.scores = scores;
     this.unkId = unkId;
     let minScore = Number.POSITIVE_INFINITY;

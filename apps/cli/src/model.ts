@@ -1,0 +1,95 @@
+import '@altclip/backend-ort';
+import '@altclip/backend-tfjs';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { AltCLIPModel, type Device, type DType, ModelNotFoundError, type ProgressEvent, type Tensor } from '@altclip/core';
+import { AltCLIPProcessor } from '@altclip/processor';
+import type { Progress } from './progress.js';
+
+/** The demo checkpoint shipped in the repository (apps/cli/dist → repository root). */
+export const DEMO_MODEL = fileURLToPath(new URL('../../../models/altclip-demo', import.meta.url));
+
+export interface ModelOptions {
+  model?: string;
+  backend?: string;
+  device?: Device;
+  dtype?: DType;
+  revision?: string;
+  offline?: boolean;
+}
+
+/** `--model`, else ALTCLIP_MODEL, else the repository's demo checkpoint. */
+export function modelRef(options: ModelOptions): string {
+  const ref = options.model ?? process.env.ALTCLIP_MODEL;
+  if (ref) return ref;
+  if (!existsSync(DEMO_MODEL)) {
+    throw new ModelNotFoundError(
+      `no --model given and the demo model ${DEMO_MODEL} is missing (it ships with the repository only); pass --model BAAI/AltCLIP or a model folder`,
+    );
+  }
+  return DEMO_MODEL;
+}
+
+/** A loaded model with its processor, and the embedding helpers every command uses. */
+export class Encoder {
+  private constructor(
+    readonly ref: string,
+    readonly model: AltCLIPModel,
+    readonly processor: AltCLIPProcessor,
+  ) {}
+
+  static async load(options: ModelOptions, progress: Progress): Promise<Encoder> {
+    const ref = modelRef(options);
+    const onProgress = (event: ProgressEvent) => progress.download(event);
+    const hub = { revision: options.revision, localFilesOnly: options.offline || undefined, onProgress };
+    const processor = await AltCLIPProcessor.fromPretrained(ref, hub);
+    const model = await AltCLIPModel.fromPretrained(ref, {
+      ...hub,
+      backend: options.backend,
+      device: options.device,
+      dtype: options.dtype,
+    });
+    progress.downloadsDone();
+    return new Encoder(ref, model, processor);
+  }
+
+  /** Width of every embedding (the top-level `projection_dim`). */
+  get dimension(): number {
+    return this.model.config.projectionDim;
+  }
+
+  /** `get_text_features` rows (unnormalised, as transformers returns them). */
+  async textFeatures(texts: readonly string[]): Promise<Float32Array[]> {
+    const inputs = await this.processor.process({ text: texts, padding: 'longest', truncation: true });
+    return rows(await this.model.getTextFeatures({ inputIds: inputs.inputIds!, attentionMask: inputs.attentionMask }));
+  }
+
+  /** `get_image_features` rows (unnormalised); images are file paths. */
+  async imageFeatures(images: readonly string[]): Promise<Float32Array[]> {
+    const inputs = await this.processor.process({ images });
+    return rows(await this.model.getImageFeatures({ pixelValues: inputs.pixelValues! }));
+  }
+
+  dispose(): Promise<void> {
+    return this.model.dispose();
+  }
+}
+
+function rows(features: Tensor<'float32'>): Float32Array[] {
+  const [count, width] = features.dims;
+  return Array.from({ length: count }, (_, i) => features.data.slice(i * width, (i + 1) * width));
+}
+
+/** The row divided by its L2 norm (transformers divides without an epsilon too). */
+export function normalize(row: Float32Array): Float32Array {
+  let sum = 0;
+  for (const value of row) sum += value * value;
+  const norm = Math.sqrt(sum);
+  return row.map((value) => value / norm);
+}
+
+export function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  return sum;
+}

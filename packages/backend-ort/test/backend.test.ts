@@ -1,0 +1,178 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AltCLIPModel,
+  BackendError,
+  listBackends,
+  NotSupportedError,
+  openSafetensors,
+  resolveBackend,
+  Tensor,
+  type WeightStore,
+} from '@altclip/core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { GraphModel, ortNodeBackend, ortWebBackend } from '../src/index.js';
+import { loadRequest, TINY_DIR, tinyConfig } from './golden.js';
+
+function cosineRows(a: Float32Array, b: Float32Array, width: number): number {
+  let worst = 1;
+  for (let r = 0; r < a.length / width; r++) {
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    for (let i = r * width; i < (r + 1) * width; i++) {
+      dot += a[i] * b[i];
+      na += a[i] ** 2;
+      nb += b[i] ** 2;
+    }
+    worst = Math.min(worst, dot / Math.sqrt(na * nb));
+  }
+  return worst;
+}
+
+describe('registration', () => {
+  it('registers ort-node before ort-web on import', async () => {
+    const names = listBackends();
+    expect(names.indexOf('ort-node')).toBeGreaterThanOrEqual(0);
+    expect(names.indexOf('ort-node')).toBeLessThan(names.indexOf('ort-web'));
+    const resolved = await resolveBackend('ort-node', { device: 'cpu', dtype: 'int8' });
+    expect(resolved.backend).toBe(ortNodeBackend);
+    expect((await resolveBackend('ort-web', { device: 'wasm' })).backend).toBe(ortWebBackend);
+    expect(ortNodeBackend.capabilities().devices).toContain('cpu');
+    expect(ortNodeBackend.capabilities().gradients).toBe(false);
+  });
+});
+
+describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
+  let weights: WeightStore;
+  let cacheDir: string;
+  const pixels = new Tensor('float32', Float32Array.from({ length: 2 * 3 * 30 * 30 }, (_, i) => Math.sin(i * 0.37)), [2, 3, 30, 30]);
+  const ids = new Tensor('int64', [0, 5, 17, 99, 2, 1, 0, 8000, 3, 4, 2, 1].map(BigInt), [2, 6]);
+  const textInputs = {
+    inputIds: ids,
+    attentionMask: new Tensor('int64', [1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 0].map(BigInt), [2, 6]),
+    positionIds: new Tensor('int64', [2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6, 1].map(BigInt), [2, 6]),
+    tokenTypeIds: new Tensor('int64', new BigInt64Array(12), [2, 6]),
+    explicit: { positionIds: false, tokenTypeIds: false, attentionMask: true },
+  };
+  const off = { outputHiddenStates: false, outputAttentions: false };
+
+  beforeAll(async () => {
+    weights = await openSafetensors(join(TINY_DIR!, 'model.safetensors'));
+    cacheDir = mkdtempSync(join(tmpdir(), 'altclip-ort-backend-'));
+    await ortNodeBackend.init();
+  });
+  afterAll(async () => {
+    await weights.close();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('references float32 safetensors in place: nothing is written to the cache', async () => {
+    const model = await ortNodeBackend.loadModel(loadRequest(tinyConfig(), weights, { cacheDir: join(cacheDir, 'in-place') }));
+    await model.runVision({ pixelValues: pixels, interpolatePosEncoding: false }, off);
+    expect(existsSync(join(cacheDir, 'in-place'))).toBe(false);
+    const built = await (model as GraphModel).buildGraph('vision');
+    expect(built.placed.folder).toBe(TINY_DIR);
+    await model.dispose();
+  });
+
+  it('converts once into the cache folder and reuses it (fp16 and int8 weights)', async () => {
+    for (const dtype of ['fp16', 'int8'] as const) {
+      const first = await ortNodeBackend.loadModel(loadRequest(tinyConfig(), weights, { dtype, cacheDir }));
+      await first.runText(textInputs, off);
+      await first.dispose();
+    }
+    const folders = readdirSync(cacheDir).filter((name) => name.startsWith('weights-'));
+    expect(folders.length).toBe(2);
+    const written = folders.map((f) => statSync(join(cacheDir, f, 'weights.bin')).mtimeMs);
+    const again = await ortNodeBackend.loadModel(loadRequest(tinyConfig(), weights, { dtype: 'int8', cacheDir }));
+    await again.runText(textInputs, off);
+    await again.dispose();
+    expect(folders.map((f) => statSync(join(cacheDir, f, 'weights.bin')).mtimeMs)).toEqual(written);
+  });
+
+  for (const [label, backend, device] of [
+    ['ort-node cpu', ortNodeBackend, 'cpu'],
+    ['ort-web wasm', ortWebBackend, 'wasm'],
+  ] as const) {
+    it(`${label}: fp16 and int8 embeddings stay close to fp32 (cosine)`, async () => {
+      const run = async (dtype: 'fp32' | 'fp16' | 'int8') => {
+        const model = await backend.loadModel(loadRequest(tinyConfig(), weights, { dtype, device, cacheDir }));
+        const text = await model.runText(textInputs, off);
+        const image = await model.runVision({ pixelValues: pixels, interpolatePosEncoding: false }, off);
+        await model.dispose();
+        return { text: text.features!.data, image: image.features!.data };
+      };
+      const fp32 = await run('fp32');
+      const width = tinyConfig().projectionDim;
+      const fp16 = await run('fp16');
+      expect(cosineRows(fp16.text, fp32.text, width)).toBeGreaterThan(0.9999);
+      expect(cosineRows(fp16.image, fp32.image, width)).toBeGreaterThan(0.9999);
+      const int8 = await run('int8');
+      const textCosine = cosineRows(int8.text, fp32.text, width);
+      const imageCosine = cosineRows(int8.image, fp32.image, width);
+      // The tiny model's 32-wide layers quantise coarsely; the full-size figure is in the README.
+      expect(textCosine).toBeGreaterThan(0.99);
+      expect(imageCosine).toBeGreaterThan(0.99);
+      expect(Math.min(textCosine, imageCosine)).toBeLessThan(1);
+    });
+  }
+
+  it('runs concurrent calls on one model', async () => {
+    const model = await ortNodeBackend.loadModel(loadRequest(tinyConfig(), weights, { cacheDir }));
+    const sequential = await model.runText(textInputs, off);
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? model.runVision({ pixelValues: pixels, interpolatePosEncoding: false }, off) : model.runText(textInputs, off))));
+    expect(Array.from(results[0].lastHiddenState.data)).toEqual(Array.from(sequential.lastHiddenState.data));
+    await model.dispose();
+    await expect(model.runText(textInputs, off)).rejects.toThrow(/disposed/);
+  });
+
+  it('falls back to the CPU with a message when a device provider is missing, or fails when strict', async () => {
+    const devices = ortNodeBackend.capabilities().devices;
+    const missing = (['cuda', 'webgpu'] as const).find((d) => !devices.includes(d));
+    if (!missing) return;
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const model = await ortNodeBackend.loadModel({ ...loadRequest(tinyConfig(), weights, { cacheDir }), device: missing });
+    expect(warn.mock.calls[0][0]).toMatch(new RegExp(`device '${missing}' is not available.*running on 'cpu'`));
+    warn.mockRestore();
+    await model.dispose();
+    await expect(
+      ortNodeBackend.loadModel({ ...loadRequest(tinyConfig(), weights, { backendOptions: { strictDevice: true } }), device: missing }),
+    ).rejects.toThrow(BackendError);
+  });
+
+  it('ready-made exports refuse what they cannot compute, with clear errors', async () => {
+    const model = await AltCLIPModel.fromPretrained(TINY_DIR!, { backend: 'ort-node', backendOptions: { graph: 'export' } });
+    await expect(model.forward({ inputIds: [[0, 5, 2]], pixelValues: pixels, outputHiddenStates: true })).rejects.toThrow(NotSupportedError);
+    await expect(model.getTextFeatures({ inputIds: [[0, 5, 2]], positionIds: [[2, 3, 4]] })).rejects.toThrow(/position ids/);
+    const big = new Tensor('float32', new Float32Array(3 * 36 * 36), [1, 3, 36, 36]);
+    await expect(model.getImageFeatures({ pixelValues: big, interpolatePosEncoding: true })).rejects.toThrow(/interpolate_pos_encoding/);
+    await model.dispose();
+  });
+
+  it('builds serialised graphs far below the protobuf limit (weights stay external)', async () => {
+    const model = (await ortNodeBackend.loadModel(loadRequest(tinyConfig(), weights, { cacheDir }))) as GraphModel;
+    const { model: bytes } = await model.buildGraph('text', 'attentions');
+    expect(bytes.byteLength).toBeLessThan(64 * 1024);
+    await model.dispose();
+  });
+});
+
+describe.skipIf(!TINY_DIR)('.bin checkpoints', () => {
+  it('loads a folder with only pytorch_model.bin and matches the safetensors outputs', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'altclip-ort-bin-'));
+    const folder = join(root, 'model');
+    mkdirSync(folder);
+    for (const name of ['config.json', 'pytorch_model.bin']) symlinkSync(join(TINY_DIR!, name), join(folder, name));
+    const pixels = new Tensor('float32', new Float32Array(3 * 30 * 30).fill(0.5), [1, 3, 30, 30]);
+    const fromBin = await AltCLIPModel.fromPretrained(folder, { backend: 'ort-node', cacheDir: root });
+    const fromSafetensors = await AltCLIPModel.fromPretrained(TINY_DIR!, { backend: 'ort-node', cacheDir: root });
+    const a = await fromBin.getImageFeatures({ pixelValues: pixels });
+    const b = await fromSafetensors.getImageFeatures({ pixelValues: pixels });
+    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+    await fromBin.dispose();
+    await fromSafetensors.dispose();
+    rmSync(root, { recursive: true, force: true });
+  });
+});
