@@ -31,7 +31,9 @@ export interface BrowserTargetJob {
 
 /** What the page returns: typed arrays become plain arrays to cross the page boundary. */
 export type SerializedOutcome = Omit<GroupOutcome, 'measurements'> & {
-  measurements: (Omit<GroupOutcome['measurements'][number], 'embeddings'> & { embeddings: number[] | null })[];
+  measurements: (Omit<GroupOutcome['measurements'][number], 'embeddings'> & {
+    embeddings: number[] | null;
+  })[];
 };
 
 declare global {
@@ -59,7 +61,13 @@ async function readGoldens(specs: NonNullable<BrowserTargetJob['goldens']>): Pro
             attentionMask: (await store.get('attention_mask')) as Tensor<'int64'>,
           };
     const rows = (spec.tower === 'image' ? inputs.pixelValues! : inputs.inputIds!).dims[0];
-    goldens.push({ tower: spec.tower, case: spec.case, inputs, expected: Float32Array.from((await store.getFloat32(spec.output)).data), rows });
+    goldens.push({
+      tower: spec.tower,
+      case: spec.case,
+      inputs,
+      expected: Float32Array.from((await store.getFloat32(spec.output)).data),
+      rows,
+    });
   }
   return goldens;
 }
@@ -97,13 +105,25 @@ async function runTarget(job: BrowserTargetJob): Promise<SerializedOutcome> {
   const probe = { heapBytes: () => memory()?.usedJSHeapSize ?? null, rssBytes: () => null };
   let outcome: GroupOutcome;
   try {
-    outcome = await measureGroup(load, config, job.plan, probe, goldens, (event) => window.benchProgress?.(event));
+    outcome = await measureGroup(load, config, job.plan, probe, goldens, (event) =>
+      window.benchProgress?.(event),
+    );
   } catch (error) {
-    outcome = { loadMs: null, loadError: errorMessage(error), peakRssBytes: null, peakHeapBytes: null, measurements: [], goldens: [] };
+    outcome = {
+      loadMs: null,
+      loadError: errorMessage(error),
+      peakRssBytes: null,
+      peakHeapBytes: null,
+      measurements: [],
+      goldens: [],
+    };
   }
   return {
     ...outcome,
-    measurements: outcome.measurements.map((m) => ({ ...m, embeddings: m.embeddings ? Array.from(m.embeddings) : null })),
+    measurements: outcome.measurements.map((m) => ({
+      ...m,
+      embeddings: m.embeddings ? Array.from(m.embeddings) : null,
+    })),
   };
 }
 

@@ -90,7 +90,10 @@ function serve(routes: Record<string, string>): Promise<{ server: Server; origin
       .filter((p) => path === p || (p.endsWith('/') && path.startsWith(p)))
       .sort((a, b) => b.length - a.length)[0];
     // Cross-origin isolation: SharedArrayBuffer, hence multi-threaded wasm, needs these two headers.
-    const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+    const headers = {
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+    };
     if (!prefix) {
       response.writeHead(404, headers).end();
       return;
@@ -103,7 +106,9 @@ function serve(routes: Record<string, string>): Promise<{ server: Server; origin
     }
     try {
       const body = await readFile(file);
-      response.writeHead(200, { ...headers, 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream' }).end(body);
+      response
+        .writeHead(200, { ...headers, 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream' })
+        .end(body);
     } catch {
       response.writeHead(404, headers).end();
     }
@@ -125,7 +130,10 @@ const GOLDEN_CASES: readonly { tower: Tower; case: string; output: string }[] = 
 function deserialize(outcome: SerializedOutcome): GroupOutcome {
   return {
     ...outcome,
-    measurements: outcome.measurements.map((m) => ({ ...m, embeddings: m.embeddings ? Float32Array.from(m.embeddings) : null })),
+    measurements: outcome.measurements.map((m) => ({
+      ...m,
+      embeddings: m.embeddings ? Float32Array.from(m.embeddings) : null,
+    })),
   };
 }
 
@@ -136,7 +144,9 @@ function deserialize(outcome: SerializedOutcome): GroupOutcome {
 export const runInBrowser: BrowserRunner = async (job, onProgress) => {
   const executablePath = process.env.ALTCLIP_CHROMIUM ?? DEFAULT_CHROMIUM;
   if (!existsSync(executablePath)) {
-    throw new BenchError(`no Chromium at ${executablePath} (install Debian's chromium, or set ALTCLIP_CHROMIUM)`);
+    throw new BenchError(
+      `no Chromium at ${executablePath} (install Debian's chromium, or set ALTCLIP_CHROMIUM)`,
+    );
   }
   const workDir = await mkdtemp(join(tmpdir(), 'altclip-bench-'));
   const { chromium } = await import('playwright-core');
@@ -151,10 +161,14 @@ export const runInBrowser: BrowserRunner = async (job, onProgress) => {
       '/ort/': `${dirname(require.resolve('onnxruntime-web'))}/`,
       '/tfjs-wasm/': `${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}/`,
     };
-    if (job.model.pretrained && existsSync(job.model.pretrained)) routes['/model/'] = `${job.model.pretrained}/`;
+    if (job.model.pretrained && existsSync(job.model.pretrained))
+      routes['/model/'] = `${job.model.pretrained}/`;
     if (job.model.goldenDir) routes['/golden/'] = `${job.model.goldenDir}/`;
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(routes['/'], '<!doctype html><meta charset="utf-8"><script type="module" src="/bench.js"></script>');
+    await writeFile(
+      routes['/'],
+      '<!doctype html><meta charset="utf-8"><script type="module" src="/bench.js"></script>',
+    );
     const served = await serve(routes);
     server = served.server;
     browser = await chromium.launch({ executablePath, args: CHROMIUM_FLAGS, headless: true });
@@ -164,7 +178,9 @@ export const runInBrowser: BrowserRunner = async (job, onProgress) => {
       const pageErrors: string[] = [];
       page.on('pageerror', (error) => pageErrors.push(error.message));
       try {
-        await page.exposeFunction('benchProgress', (event: Parameters<typeof onProgress>[1]) => onProgress(target, event));
+        await page.exposeFunction('benchProgress', (event: Parameters<typeof onProgress>[1]) =>
+          onProgress(target, event),
+        );
         await page.goto(`${served.origin}/`);
         await page.waitForFunction(() => 'altclipBench' in window, undefined, { timeout: 60_000 });
         const targetJob: BrowserTargetJob = {
@@ -182,8 +198,22 @@ export const runInBrowser: BrowserRunner = async (job, onProgress) => {
         };
         // Random presets: the page draws the same weights from the seed instead of fetching gigabytes.
         if (job.model.seed !== null) targetJob.weightsUrl = undefined;
-        const result = await page.evaluate((j) => window.altclipBench.runTarget(j), targetJob);
-        outcomes.push(deserialize(result));
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`timed out after ${Math.round(job.timeoutMs / 1000)} s (--timeout)`)),
+            job.timeoutMs,
+          );
+        });
+        try {
+          const result = await Promise.race([
+            page.evaluate((j) => window.altclipBench.runTarget(j), targetJob),
+            timeout,
+          ]);
+          outcomes.push(deserialize(result));
+        } finally {
+          clearTimeout(timer);
+        }
       } catch (error) {
         const detail = pageErrors.length ? ` (page errors: ${pageErrors.join('; ')})` : '';
         outcomes.push({

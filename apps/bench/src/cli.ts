@@ -12,7 +12,7 @@ import { defaultCacheDir } from './presets.js';
 import type { Runtime, Tower } from './report.js';
 import { type BenchOptions, type BenchProgress, runBench } from './run.js';
 import { renderSvg } from './svg.js';
-import { expandTargets, type Target } from './targets.js';
+import { expandTargets, KNOWN_DTYPES, type Target } from './targets.js';
 import { reportSchemaErrors } from './validate.js';
 
 const list = (value: string): string[] =>
@@ -41,20 +41,37 @@ function oneOf<T extends string>(allowed: readonly T[]) {
   return (value: string): T[] => {
     const items = list(value);
     for (const item of items) {
-      if (!allowed.includes(item as T)) throw new InvalidArgumentError(`'${item}' is not one of ${allowed.join(', ')}`);
+      if (!allowed.includes(item as T))
+        throw new InvalidArgumentError(`'${item}' is not one of ${allowed.join(', ')}`);
     }
     return items as T[];
   };
 }
 
+/** `backend/device/dtype`, with `@browser` for the browser: `ort-node/cpu/fp32`, `tfjs/webgl/fp32@browser`. */
 function parseTarget(value: string): Target {
-  const [backend, device, dtype] = value.split('/');
-  if (!backend || !device || !dtype) throw new InvalidArgumentError('expected backend/device/dtype, e.g. ort-node/cpu/fp32');
-  return { runtime: 'node', backend, device: device as Device, dtype: dtype as DType };
+  const [spec, where = 'node', ...rest] = value.split('@');
+  const [backend, device, dtype, ...extra] = spec.split('/');
+  if (
+    !backend ||
+    !device ||
+    !dtype ||
+    extra.length ||
+    rest.length ||
+    (where !== 'node' && where !== 'browser')
+  ) {
+    throw new InvalidArgumentError(
+      `'${value}': expected backend/device/dtype[@browser], e.g. ort-node/cpu/fp32 or tfjs/webgl/fp32@browser`,
+    );
+  }
+  if (!KNOWN_DTYPES.includes(dtype as DType)) {
+    throw new InvalidArgumentError(`'${value}': dtype must be one of ${KNOWN_DTYPES.join(', ')}`);
+  }
+  return { runtime: where, backend, device: device as Device, dtype: dtype as DType };
 }
 
 /** The defaults of --quick: the CI smoke run (tiny model, every backend, both runtimes, few calls). */
-const QUICK = { model: 'tiny', batchSizes: [1, 2], warmup: 1, repetitions: 3 };
+const QUICK = { model: 'tiny', batchSizes: [1, 2], warmup: 1, repetitions: 3, timeoutSeconds: 60 };
 
 export function buildProgram(): Command {
   return new Command()
@@ -62,19 +79,55 @@ export function buildProgram(): Command {
     .description('Cross-backend AltCLIP benchmarks: speed, memory and numerical parity, side by side.')
     .option('-m, --model <ref>', 'preset (tiny, base, large), model folder or hub id', 'base')
     .option('-b, --backends <list>', 'backends to measure', list, ['ort-node', 'ort-web', 'tfjs'])
-    .option('-d, --devices <list>', "devices (default per backend: ort-node cpu; ort-web wasm; tfjs cpu,wasm in Node, wasm,webgl in the browser)", list)
+    .option(
+      '-d, --devices <list>',
+      'devices (default per backend: ort-node cpu; ort-web wasm; tfjs wasm in Node, wasm,webgl in the browser)',
+      list,
+    )
     .option('-t, --dtypes <list>', 'dtypes: fp32, fp16, int8', list, ['fp32'])
-    .addOption(new Option('--runtimes <list>', 'where to run: node, browser').argParser(oneOf<Runtime>(['node', 'browser'])).default(['node', 'browser']))
-    .addOption(new Option('--towers <list>', 'towers: image, text').argParser(oneOf<Tower>(['image', 'text'])).default(['image', 'text']))
+    .addOption(
+      new Option('--runtimes <list>', 'where to run: node, browser')
+        .argParser(oneOf<Runtime>(['node', 'browser']))
+        .default(['node', 'browser']),
+    )
+    .addOption(
+      new Option('--towers <list>', 'towers: image, text')
+        .argParser(oneOf<Tower>(['image', 'text']))
+        .default(['image', 'text']),
+    )
     .option('--batch-sizes <list>', 'batch sizes', integerList, [1, 8])
     .option('-w, --warmup <n>', 'untimed calls per configuration', nonNegativeInteger, 1)
     .option('-r, --repetitions <n>', 'timed calls per configuration', positiveInteger, 5)
-    .option('--threads <n>', 'threads per backend (ort intra-op, wasm threads)', positiveInteger, availableParallelism())
+    .option(
+      '--threads <n>',
+      'threads per backend (ort intra-op, wasm threads)',
+      positiveInteger,
+      availableParallelism(),
+    )
+    .option(
+      '--targets <list>',
+      'exact configurations instead of the cross product (backend/device/dtype[@browser], comma-separated)',
+      (value: string) => list(value).map(parseTarget),
+    )
     .option('--seq-len <n>', 'tokens per text, <s> and </s> included', positiveInteger, 16)
     .option('--seed <n>', 'seed of the random weights and of the inputs', nonNegativeInteger, 0)
-    .option('--reference <target>', 'what parity is measured against (backend/device/dtype, Node)', parseTarget, parseTarget('ort-node/cpu/fp32'))
+    .option(
+      '--reference <target>',
+      'what parity is measured against (backend/device/dtype, Node)',
+      parseTarget,
+      parseTarget('ort-node/cpu/fp32'),
+    )
     .option('--cache-dir <dir>', 'where random checkpoints of the presets are written', defaultCacheDir())
-    .option('--quick', `CI smoke run: model ${QUICK.model}, batch sizes ${QUICK.batchSizes.join(',')}, warmup ${QUICK.warmup}, ${QUICK.repetitions} repetitions (explicit options still win)`)
+    .option(
+      '--quick',
+      `CI smoke run: model ${QUICK.model}, batch sizes ${QUICK.batchSizes.join(',')}, warmup ${QUICK.warmup}, ${QUICK.repetitions} repetitions (explicit options still win)`,
+    )
+    .option(
+      '--timeout <seconds>',
+      'stop a configuration that takes longer, and report it as failed',
+      positiveInteger,
+      3600,
+    )
     .option('--no-isolate', 'run Node configurations in this process (no per-configuration peak RSS)')
     .option('--no-roofline', 'skip the matmul roofline measurement')
     .option('--no-preprocessing', 'skip the tokenizer and image-processor comparisons')
@@ -89,8 +142,11 @@ export function benchOptions(program: Command, argv: readonly string[]): BenchOp
   const o = program.opts();
   const fromUser = (name: string) => program.getOptionValueSource(name) === 'cli';
   const quick = Boolean(o.quick);
-  const pick = <T>(name: string, value: T, quickValue: T): T => (quick && !fromUser(name) ? quickValue : value);
-  const targets = expandTargets({ backends: o.backends, devices: o.devices, dtypes: o.dtypes, runtimes: o.runtimes });
+  const pick = <T>(name: string, value: T, quickValue: T): T =>
+    quick && !fromUser(name) ? quickValue : value;
+  const targets: Target[] =
+    o.targets ??
+    expandTargets({ backends: o.backends, devices: o.devices, dtypes: o.dtypes, runtimes: o.runtimes });
   return {
     model: pick('model', o.model as string, QUICK.model),
     targets,
@@ -109,6 +165,7 @@ export function benchOptions(program: Command, argv: readonly string[]): BenchOp
     preprocessing: o.preprocessing,
     command: ['npm run bench --', ...argv].join(' '),
     quick,
+    timeoutSeconds: pick('timeout', o.timeout as number, QUICK.timeoutSeconds),
   };
 }
 
@@ -169,7 +226,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
   const progress = progressDisplay(program.opts().progress);
-  const report = await runBench(options, { onProgress: (p) => progress.update(p) }).finally(() => progress.stop());
+  const report = await runBench(options, { onProgress: (p) => progress.update(p) }).finally(() =>
+    progress.stop(),
+  );
   const problems = reportSchemaErrors(report);
   const o = program.opts();
   if (o.json) await writeOutput(o.json, `${JSON.stringify(report, null, 2)}\n`);
@@ -178,7 +237,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (o.svg) await writeOutput(o.svg, renderSvg(report));
   process.stdout.write(markdown);
   if (problems.length > 0) {
-    console.error(`internal error: the report does not match report.schema.json:\n  ${problems.join('\n  ')}`);
+    console.error(
+      `internal error: the report does not match report.schema.json:\n  ${problems.join('\n  ')}`,
+    );
     return 1;
   }
   return 0;

@@ -37,7 +37,10 @@ export function parameterCount(config: AltCLIPConfig): number {
   const layerNorm = (width: number) => 2 * width;
   const linear = (input: number, output: number) => input * output + output;
   const encoderLayer = (width: number, intermediate: number) =>
-    4 * linear(width, width) + linear(width, intermediate) + linear(intermediate, width) + 2 * layerNorm(width);
+    4 * linear(width, width) +
+    linear(width, intermediate) +
+    linear(intermediate, width) +
+    2 * layerNorm(width);
   const text =
     (t.vocabSize + t.maxPositionEmbeddings + t.typeVocabSize) * t.hiddenSize +
     layerNorm(t.hiddenSize) +

@@ -26,7 +26,12 @@ export function benchPixelValues(config: AltCLIPConfig, batch: number, seed: num
 }
 
 /** `<s> … </s>` token ids `[batch, length]` without padding, drawn from the ids above the special tokens. */
-export function benchInputIds(config: AltCLIPConfig, batch: number, length: number, seed: number): Tensor<'int64'> {
+export function benchInputIds(
+  config: AltCLIPConfig,
+  batch: number,
+  length: number,
+  seed: number,
+): Tensor<'int64'> {
   const text = config.textConfig;
   const random = generator(seed ^ 0x5eed);
   const ids = new BigInt64Array(batch * length);
@@ -34,7 +39,11 @@ export function benchInputIds(config: AltCLIPConfig, batch: number, length: numb
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < length; t++) {
       const id =
-        t === 0 ? text.bosTokenId : t === length - 1 ? text.eosTokenId : firstOrdinary + Math.floor(random() * (text.vocabSize - firstOrdinary));
+        t === 0
+          ? text.bosTokenId
+          : t === length - 1
+            ? text.eosTokenId
+            : firstOrdinary + Math.floor(random() * (text.vocabSize - firstOrdinary));
       ids[b * length + t] = BigInt(id);
     }
   }

@@ -4,7 +4,8 @@ import type { BenchReport, BenchResult } from './report.js';
 const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function statusCell(result: BenchResult): string {
-  if (result.status === 'ok') return result.notes?.length ? `ok (${escapeCell(result.notes.join('; '))})` : 'ok';
+  if (result.status === 'ok')
+    return result.notes?.length ? `ok (${escapeCell(result.notes.join('; '))})` : 'ok';
   return `${result.status}: ${escapeCell(result.error ?? '')}`;
 }
 
@@ -20,6 +21,7 @@ export function renderMarkdown(report: BenchReport): string {
     'p50 ms',
     'p95 ms',
     'load ms',
+    'first call ms',
     'peak RSS MiB',
     'peak heap MiB',
     'GFLOP/s',
@@ -39,6 +41,7 @@ export function renderMarkdown(report: BenchReport): string {
       show(r.latencyMs?.p50, 1),
       show(r.latencyMs?.p95, 1),
       show(r.loadMs, 0),
+      show(r.firstCallMs, 0),
       mebibytes(r.peakRssBytes),
       mebibytes(r.peakHeapBytes),
       show(r.gflops, 2),
@@ -51,7 +54,13 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push(`| ${cells.join(' | ')} |`);
   }
   if (report.preprocessing.length > 0) {
-    lines.push('', '## Preprocessing', '', '| task | implementation | tokens/s | texts/s | images/s | status |', '| --- | --- | --- | --- | --- | --- |');
+    lines.push(
+      '',
+      '## Preprocessing',
+      '',
+      '| task | implementation | tokens/s | texts/s | images/s | status |',
+      '| --- | --- | --- | --- | --- | --- |',
+    );
     for (const p of report.preprocessing) {
       const status = p.status === 'ok' ? 'ok' : `${p.status}: ${escapeCell(p.error ?? '')}`;
       lines.push(

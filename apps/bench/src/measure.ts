@@ -36,6 +36,8 @@ export interface TowerMeasurement {
   status: 'ok' | 'failed';
   error?: string;
   latenciesMs: number[];
+  /** The first call (a warm-up one when there is warm-up): includes lazy setup such as session creation. */
+  firstCallMs: number | null;
   /** Features of the measured batch (first call), row-major `[batchSize, projection_dim]`. */
   embeddings: Float32Array | null;
 }
@@ -164,27 +166,42 @@ async function timeCalls(
 ): Promise<TowerMeasurement> {
   const latenciesMs: number[] = [];
   let embeddings: Float32Array | null = null;
+  let firstCallMs: number | null = null;
+  const timed = async (): Promise<{ features: Tensor<'float32'>; ms: number }> => {
+    const t0 = performance.now();
+    const features = await call();
+    const ms = performance.now() - t0;
+    firstCallMs ??= ms;
+    return { features, ms };
+  };
   try {
     // The first call's output is the one compared; in reference-only mode it is the only call.
     const warmup = plan.referenceOnly ? 1 : Math.max(plan.warmup, 0);
     for (let i = 0; i < warmup; i++) {
       onProgress({ phase: 'warmup', tower, batchSize, done: i, total: warmup });
-      const features = await call();
+      const { features } = await timed();
       embeddings ??= Float32Array.from(features.data);
       sample();
     }
     if (!plan.referenceOnly) {
       for (let i = 0; i < plan.repetitions; i++) {
         onProgress({ phase: 'measure', tower, batchSize, done: i, total: plan.repetitions });
-        const t0 = performance.now();
-        const features = await call();
-        latenciesMs.push(performance.now() - t0);
+        const { features, ms } = await timed();
+        latenciesMs.push(ms);
         embeddings ??= Float32Array.from(features.data);
         sample();
       }
     }
-    return { tower, batchSize, status: 'ok', latenciesMs, embeddings };
+    return { tower, batchSize, status: 'ok', latenciesMs, firstCallMs, embeddings };
   } catch (error) {
-    return { tower, batchSize, status: 'failed', error: errorMessage(error), latenciesMs: [], embeddings: null };
+    return {
+      tower,
+      batchSize,
+      status: 'failed',
+      error: errorMessage(error),
+      latenciesMs: [],
+      firstCallMs: null,
+      embeddings: null,
+    };
   }
 }

@@ -32,6 +32,8 @@ export interface GroupJob {
   /** A separate process: its peak RSS is this group's own. */
   isolated: boolean;
   cacheDir?: string;
+  /** A worker still busy after this long is killed and the target reported as failed. */
+  timeoutMs?: number;
 }
 
 /**
@@ -54,7 +56,11 @@ export async function importBackendPackages(): Promise<string[]> {
  * Thread settings in the form each backend reads them: onnxruntime-node per session, onnxruntime-web and
  * tfjs-backend-wasm once per process, before their wasm module starts (so before the first model loads).
  */
-async function applyThreads(backend: string, device: Device, threads: number): Promise<Record<string, unknown>> {
+async function applyThreads(
+  backend: string,
+  device: Device,
+  threads: number,
+): Promise<Record<string, unknown>> {
   if (backend === 'ort-node') return { intraOpNumThreads: threads };
   if (backend === 'ort-web') {
     // The backend sets its default when it initialises; the wasm runtime starts with the first session.
@@ -98,14 +104,23 @@ export async function readGoldens(goldenDir: string): Promise<GoldenInputs[]> {
 }
 
 /** Runs one group in this process. */
-export async function runGroup(job: GroupJob, onProgress?: (event: MeasureProgress) => void): Promise<GroupOutcome> {
+export async function runGroup(
+  job: GroupJob,
+  onProgress?: (event: MeasureProgress) => void,
+): Promise<GroupOutcome> {
   const importProblems = job.importBackends ? await importBackendPackages() : [];
   const config = configFromJSON(job.model.config);
   const goldens = job.goldenDir ? await readGoldens(job.goldenDir) : [];
   const load = async () => {
     try {
       const backendOptions = await applyThreads(job.backend, job.device, job.threads);
-      const options = { backend: job.backend, device: job.device, dtype: job.dtype, backendOptions, cacheDir: job.cacheDir };
+      const options = {
+        backend: job.backend,
+        device: job.device,
+        dtype: job.dtype,
+        backendOptions,
+        cacheDir: job.cacheDir,
+      };
       if (job.model.pretrained) return await AltCLIPModel.fromPretrained(job.model.pretrained, options);
       return await AltCLIPModel.fromConfig(config, { ...options, seed: job.model.seed ?? 0 });
     } catch (error) {

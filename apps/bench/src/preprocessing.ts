@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { type ImageSpeed, measureImageProcessorSpeed } from './image-speed.js';
 import { errorMessage } from './measure.js';
 import type { PreprocessingResult } from './report.js';
 import { measureTokenizerSpeed, type TokenizerSpeed } from './tokenizer-speed.js';
@@ -12,22 +14,39 @@ export interface PreprocessingOptions {
   fixturesDir?: string;
 }
 
-function skipped(task: PreprocessingResult['task'], implementation: string, error: string): PreprocessingResult {
+function skipped(
+  task: PreprocessingResult['task'],
+  implementation: string,
+  error: string,
+): PreprocessingResult {
   return { task, implementation, status: 'skipped', error };
 }
 
-function failed(task: PreprocessingResult['task'], implementation: string, error: unknown): PreprocessingResult {
+function failed(
+  task: PreprocessingResult['task'],
+  implementation: string,
+  error: unknown,
+): PreprocessingResult {
   return { task, implementation, status: 'failed', error: errorMessage(error) };
 }
 
-function tokenizerRow(implementation: string, speed: TokenizerSpeed, details: Record<string, unknown>): PreprocessingResult {
+function tokenizerRow(
+  implementation: string,
+  speed: TokenizerSpeed,
+  details: Record<string, unknown>,
+): PreprocessingResult {
   return {
     task: 'tokenizer',
     implementation,
     status: 'ok',
     tokensPerSecond: speed.tokensPerSecond,
     textsPerSecond: speed.linesPerSecond,
-    details: { ...details, tokens: speed.tokens, medianSeconds: speed.medianSeconds, loadSeconds: speed.loadSeconds },
+    details: {
+      ...details,
+      tokens: speed.tokens,
+      medianSeconds: speed.medianSeconds,
+      loadSeconds: speed.loadSeconds,
+    },
   };
 }
 
@@ -37,11 +56,19 @@ async function tokenizerResults(fixtures: string, repetitions: number): Promise<
   const modelDir = join(fixtures, 'tokenizer', 'large-xlmr');
   if (!existsSync(corpusPath) || !existsSync(modelDir)) {
     const reason = `needs the tokenizer fixtures (${corpusPath}, ${modelDir})`;
-    return [skipped('tokenizer', '@altclip/tokenizer', reason), skipped('tokenizer', '@huggingface/transformers', reason)];
+    return [
+      skipped('tokenizer', '@altclip/tokenizer', reason),
+      skipped('tokenizer', '@huggingface/transformers', reason),
+    ];
   }
   try {
     const speed = await measureTokenizerSpeed({ corpusPath, modelDir, repetitions });
-    const corpus = { corpus: 'tokenizer/bench-corpus.txt', vocabulary: 'tokenizer/large-xlmr', lines: speed.lines, bytes: speed.bytes };
+    const corpus = {
+      corpus: 'tokenizer/bench-corpus.txt',
+      vocabulary: 'tokenizer/large-xlmr',
+      lines: speed.lines,
+      bytes: speed.bytes,
+    };
     const rows = [tokenizerRow('@altclip/tokenizer', speed.ours, corpus)];
     if (speed.transformersJs) {
       rows.push(
@@ -57,23 +84,58 @@ async function tokenizerResults(fixtures: string, repetitions: number): Promise<
   }
 }
 
-/** Image preprocessing images/s of @altclip/image-processor beside transformers.js (image-speed.ts). */
+/** Image preprocessing images/s of @altclip/image-processor beside transformers.js, on the image fixtures (BAAI/AltCLIP config). */
 async function imageResults(fixtures: string, repetitions: number): Promise<PreprocessingResult[]> {
-  // Imported by name at run time: image-speed.ts is written separately and may be absent from a checkout.
-  const modulePath = './image-speed.js';
-  let module: { measureImageProcessorSpeed?: (options: Record<string, unknown>) => Promise<unknown> };
+  const inputs = join(fixtures, 'images', 'inputs');
+  const configPath = join(fixtures, 'images', 'golden', 'preprocessor_config.json');
+  if (!existsSync(inputs) || !existsSync(configPath)) {
+    const reason = `needs the image fixtures (${inputs}, ${configPath})`;
+    return [
+      skipped('image-processor', '@altclip/image-processor', reason),
+      skipped('image-processor', '@huggingface/transformers', reason),
+    ];
+  }
+  const imagePaths = (await readdir(inputs))
+    .filter((name) => !name.endsWith('.json'))
+    .sort()
+    .map((name) => join(inputs, name));
   try {
-    module = await import(modulePath);
+    const speed = await measureImageProcessorSpeed({ imagePaths, configPath, repetitions });
+    const row = (
+      implementation: string,
+      s: ImageSpeed,
+      commonRate: number | undefined,
+    ): PreprocessingResult => ({
+      task: 'image-processor',
+      implementation,
+      status: 'ok',
+      imagesPerSecond: s.imagesPerSecond,
+      details: {
+        images: s.images,
+        files: imagePaths.length,
+        unreadable: s.failures.map((f) => `${basename(f.path)}: ${f.error}`),
+        medianSeconds: s.medianSeconds,
+        // Over the files both implementations read: the like-for-like rate.
+        imagesPerSecondOnCommonFiles: commonRate,
+        commonFiles: speed.common?.images,
+      },
+    });
+    const rows = [row('@altclip/image-processor', speed.ours, speed.common?.oursImagesPerSecond)];
+    if (speed.transformersJs) {
+      rows.push(
+        row('@huggingface/transformers', speed.transformersJs, speed.common?.transformersJsImagesPerSecond),
+      );
+    }
+    return rows;
   } catch (error) {
-    return [skipped('image-processor', '@altclip/image-processor', `image-speed.js is not available: ${errorMessage(error)}`)];
+    return [failed('image-processor', '@altclip/image-processor', error)];
   }
-  if (!module.measureImageProcessorSpeed) {
-    return [skipped('image-processor', '@altclip/image-processor', 'image-speed.js exports no measureImageProcessorSpeed')];
-  }
-  return [skipped('image-processor', '@altclip/image-processor', `image-speed.js is not wired in yet (${fixtures}, ${repetitions})`)];
 }
 
 export async function measurePreprocessing(options: PreprocessingOptions): Promise<PreprocessingResult[]> {
   const fixtures = options.fixturesDir ?? FIXTURES_DIR;
-  return [...(await tokenizerResults(fixtures, options.repetitions)), ...(await imageResults(fixtures, options.repetitions))];
+  return [
+    ...(await tokenizerResults(fixtures, options.repetitions)),
+    ...(await imageResults(fixtures, options.repetitions)),
+  ];
 }

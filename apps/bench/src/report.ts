@@ -44,6 +44,12 @@ export interface BenchResult {
   repetitions: number;
   /** Milliseconds from the start of `fromPretrained` to a ready model (both towers). */
   loadMs: number | null;
+  /**
+   * Milliseconds of the first call of this tower and batch size (the first warm-up call, when there is warm-up).
+   * For a tower's first batch size it includes lazy setup such as onnxruntime building its session, so
+   * loadMs + firstCallMs of that row is the time to the first embedding.
+   */
+  firstCallMs: number | null;
   /** Peak resident set size of the process that ran this backend × device × dtype (all its towers and batches). */
   peakRssBytes: number | null;
   /** Peak JS heap in use, sampled after the load and after every call. */

@@ -47,6 +47,8 @@ export interface BenchOptions {
   /** The command line, for the report. */
   command: string;
   quick: boolean;
+  /** Seconds one target may take (load and every call) before it is stopped and reported as failed. */
+  timeoutSeconds: number;
 }
 
 export interface BenchProgress {
@@ -58,7 +60,10 @@ export interface BenchProgress {
 }
 
 /** Measures one Node target; the default forks a worker, tests may run it in-process. */
-export type NodeExecutor = (job: GroupJob, onProgress: (event: MeasureProgress) => void) => Promise<GroupOutcome>;
+export type NodeExecutor = (
+  job: GroupJob,
+  onProgress: (event: MeasureProgress) => void,
+) => Promise<GroupOutcome>;
 
 export function machineInfo(): MachineInfo {
   const cpu = cpus();
@@ -90,7 +95,14 @@ export const forkExecutor: NodeExecutor = (job, onProgress) =>
     const fail = (message: string) => {
       if (settled) return;
       settled = true;
-      resolve({ loadMs: null, loadError: message, peakRssBytes: null, peakHeapBytes: null, measurements: [], goldens: [] });
+      resolve({
+        loadMs: null,
+        loadError: message,
+        peakRssBytes: null,
+        peakHeapBytes: null,
+        measurements: [],
+        goldens: [],
+      });
     };
     child.on('message', (message: WorkerMessage) => {
       if (message.type === 'progress') onProgress(message.event);
@@ -102,20 +114,38 @@ export const forkExecutor: NodeExecutor = (job, onProgress) =>
     child.on('error', (error) => fail(`worker failed: ${error.message}`));
     child.on('exit', (code, signal) => {
       const lastLines = stderr.trim().split('\n').slice(-3).join(' | ');
-      fail(`worker exited (${signal ?? `code ${code}`}) before finishing${lastLines ? `: ${lastLines}` : ''}`);
+      fail(
+        `worker exited (${signal ?? `code ${code}`}) before finishing${lastLines ? `: ${lastLines}` : ''}`,
+      );
     });
+    const timer = job.timeoutMs
+      ? setTimeout(() => {
+          fail(`timed out after ${Math.round(job.timeoutMs! / 1000)} s (--timeout)`);
+          child.kill('SIGKILL');
+        }, job.timeoutMs)
+      : undefined;
+    child.on('exit', () => clearTimeout(timer));
     child.send(job);
   });
 
-export const inProcessExecutor: NodeExecutor = (job, onProgress) => runGroup({ ...job, isolated: false }, onProgress);
+export const inProcessExecutor: NodeExecutor = (job, onProgress) =>
+  runGroup({ ...job, isolated: false }, onProgress);
 
 /** Work units of one target, for the progress total. */
 function plannedUnits(plan: MeasurePlan): number {
-  const calls = plan.referenceOnly ? plan.towers.length : plan.towers.length * plan.batchSizes.length * (plan.warmup + plan.repetitions);
+  const calls = plan.referenceOnly
+    ? plan.towers.length
+    : plan.towers.length * plan.batchSizes.length * (plan.warmup + plan.repetitions);
   return 1 + calls;
 }
 
-function failedResult(target: Target, tower: Tower, batchSize: number, error: string, status: 'failed' | 'skipped' = 'failed'): BenchResult {
+function failedResult(
+  target: Target,
+  tower: Tower,
+  batchSize: number,
+  error: string,
+  status: 'failed' | 'skipped' = 'failed',
+): BenchResult {
   return {
     backend: target.backend,
     device: target.device,
@@ -129,6 +159,7 @@ function failedResult(target: Target, tower: Tower, batchSize: number, error: st
     latencyMs: null,
     repetitions: 0,
     loadMs: null,
+    firstCallMs: null,
     peakRssBytes: null,
     peakHeapBytes: null,
     gflops: null,
@@ -211,6 +242,7 @@ export function resultsOf(
         latencyMs,
         repetitions: measurement.latenciesMs.length,
         loadMs: outcome.loadMs,
+        firstCallMs: measurement.firstCallMs,
         peakRssBytes: outcome.peakRssBytes,
         peakHeapBytes: outcome.peakHeapBytes,
         gflops,
@@ -246,6 +278,7 @@ export interface BrowserJob {
   model: ModelSpec;
   plan: MeasurePlan;
   threads: number;
+  timeoutMs: number;
 }
 
 export type BrowserRunner = (
@@ -262,7 +295,10 @@ export async function runBench(options: BenchOptions, hooks: RunHooks = {}): Pro
   // The reference always runs in Node, so random presets are always written to the cache.
   const model = await resolveModel(options.model, { seed: options.seed, cacheDir, materialize: true });
   const sequenceLength = Math.min(options.sequenceLength, model.config.textConfig.maxTokens);
-  const flops: Record<Tower, number> = { image: imageFlops(model.config), text: textFlops(model.config, sequenceLength) };
+  const flops: Record<Tower, number> = {
+    image: imageFlops(model.config),
+    text: textFlops(model.config, sequenceLength),
+  };
   const plan: MeasurePlan = {
     towers: options.towers,
     batchSizes: options.batchSizes,
@@ -277,7 +313,8 @@ export async function runBench(options: BenchOptions, hooks: RunHooks = {}): Pro
   const browserTargets = options.targets.filter((t) => t.runtime === 'browser');
 
   const total =
-    (referenceTargeted ? 0 : plannedUnits({ ...plan, referenceOnly: true })) + options.targets.length * plannedUnits(plan);
+    (referenceTargeted ? 0 : plannedUnits({ ...plan, referenceOnly: true })) +
+    options.targets.length * plannedUnits(plan);
   let done = 0;
   const report = (label: string) => hooks.onProgress?.({ label, done: Math.min(done, total), total });
   const relay = (target: Target) => (event: MeasureProgress) => {
@@ -286,9 +323,16 @@ export async function runBench(options: BenchOptions, hooks: RunHooks = {}): Pro
     report(`${targetLabel(target)}${where} ${event.phase}`);
   };
 
-  const roofline: RooflineInfo = options.roofline
-    ? (report('matmul roofline'), await measureRoofline({ threads: options.threads }))
-    : { status: 'skipped', error: 'turned off (--no-roofline)', gflops: null, method: 'none' };
+  let roofline: RooflineInfo = {
+    status: 'skipped',
+    error: 'turned off (--no-roofline)',
+    gflops: null,
+    method: 'none',
+  };
+  if (options.roofline) {
+    report('matmul roofline');
+    roofline = await measureRoofline({ threads: options.threads });
+  }
 
   const executor = hooks.nodeExecutor ?? (options.isolate ? forkExecutor : inProcessExecutor);
   const job = (target: Target, targetPlan: MeasurePlan): GroupJob => ({
@@ -302,45 +346,73 @@ export async function runBench(options: BenchOptions, hooks: RunHooks = {}): Pro
     importBackends: options.importBackends,
     isolated: options.isolate,
     cacheDir,
+    timeoutMs: options.timeoutSeconds * 1000,
   });
+
+  // A target counts its planned units once finished, however many calls a failure cut short.
+  const measureTarget = async (target: Target, targetPlan: MeasurePlan): Promise<GroupOutcome> => {
+    const start = done;
+    const outcome = await executor(job(target, targetPlan), relay(target));
+    done = start + plannedUnits(targetPlan);
+    return outcome;
+  };
 
   const outcomes = new Map<Target, GroupOutcome>();
   // The reference runs first: every other configuration is compared with its embeddings.
   let reference: ReferenceEmbeddings;
-  const referenceOutcome = referenceTargeted
-    ? await executor(job(options.reference, plan), relay(options.reference))
-    : await executor(job(options.reference, { ...plan, referenceOnly: true }), relay(options.reference));
-  if (referenceTargeted) outcomes.set(options.targets.find((t) => sameTarget(t, options.reference))!, referenceOutcome);
+  const referenceOutcome = await measureTarget(
+    options.reference,
+    referenceTargeted ? plan : { ...plan, referenceOnly: true },
+  );
+  if (referenceTargeted)
+    outcomes.set(options.targets.find((t) => sameTarget(t, options.reference))!, referenceOutcome);
   if (referenceOutcome.loadError !== undefined) {
-    reference = { error: `reference ${targetLabel(options.reference)} failed to load: ${referenceOutcome.loadError}` };
+    reference = {
+      error: `reference ${targetLabel(options.reference)} failed to load: ${referenceOutcome.loadError}`,
+    };
   } else {
     reference = {};
     const maxBatch = Math.max(...options.batchSizes);
     for (const tower of options.towers) {
       const m = referenceOutcome.measurements.find((x) => x.tower === tower && x.batchSize === maxBatch);
       if (m?.embeddings) reference[tower] = m.embeddings;
-      else reference.error = `reference ${targetLabel(options.reference)} ${tower} failed: ${m?.error ?? 'no output'}`;
+      else
+        reference.error = `reference ${targetLabel(options.reference)} ${tower} failed: ${m?.error ?? 'no output'}`;
     }
   }
 
   for (const target of nodeTargets) {
     if (outcomes.has(target)) continue;
-    outcomes.set(target, await executor(job(target, plan), relay(target)));
+    outcomes.set(target, await measureTarget(target, plan));
   }
   let browserName: string | undefined;
   if (browserTargets.length > 0) {
     const runner = hooks.browserRunner ?? (await import('./browser.js')).runInBrowser;
     try {
       const browserOutcome = await runner(
-        { targets: browserTargets, model, plan, threads: options.threads },
+        {
+          targets: browserTargets,
+          model,
+          plan,
+          threads: options.threads,
+          timeoutMs: options.timeoutSeconds * 1000,
+        },
         (target, event) => relay(target)(event),
       );
       browserName = browserOutcome.browser;
-      browserTargets.forEach((target, i) => outcomes.set(target, browserOutcome.outcomes[i]));
+      done = total; // the browser targets come last
+      for (const [i, target] of browserTargets.entries()) outcomes.set(target, browserOutcome.outcomes[i]);
     } catch (error) {
       const message = `browser run failed: ${errorMessage(error)}`;
       for (const target of browserTargets) {
-        outcomes.set(target, { loadMs: null, loadError: message, peakRssBytes: null, peakHeapBytes: null, measurements: [], goldens: [] });
+        outcomes.set(target, {
+          loadMs: null,
+          loadError: message,
+          peakRssBytes: null,
+          peakHeapBytes: null,
+          measurements: [],
+          goldens: [],
+        });
       }
     }
   }
@@ -361,9 +433,11 @@ export async function runBench(options: BenchOptions, hooks: RunHooks = {}): Pro
   if (options.preprocessing) {
     report('preprocessing');
     const { measurePreprocessing } = await import('./preprocessing.js');
-    const runner = hooks.preprocessingRunner ?? (() => measurePreprocessing({ repetitions: options.quick ? 2 : 5 }));
+    const runner =
+      hooks.preprocessingRunner ?? (() => measurePreprocessing({ repetitions: options.quick ? 2 : 5 }));
     preprocessing = await runner();
   }
+  done = total;
   report('done');
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -383,6 +457,7 @@ export async function runBench(options: BenchOptions, hooks: RunHooks = {}): Pro
       reference: targetLabel(options.reference),
       isolate: options.isolate,
       quick: options.quick,
+      timeoutSeconds: options.timeoutSeconds,
       freeMemoryBytesAtStart: freemem(),
     },
     model: {

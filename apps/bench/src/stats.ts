@@ -24,9 +24,15 @@ export function summarizeLatencies(milliseconds: readonly number[]): LatencySumm
  * Compares two `[rows, width]` row-major embedding matrices: the largest absolute difference and the
  * smallest cosine similarity between corresponding rows.
  */
-export function compareEmbeddings(actual: ArrayLike<number>, expected: ArrayLike<number>, rows: number): Agreement {
+export function compareEmbeddings(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rows: number,
+): Agreement {
   if (actual.length !== expected.length || actual.length % rows !== 0) {
-    throw new RangeError(`cannot compare embeddings of ${actual.length} and ${expected.length} values in ${rows} rows`);
+    throw new RangeError(
+      `cannot compare embeddings of ${actual.length} and ${expected.length} values in ${rows} rows`,
+    );
   }
   const width = actual.length / rows;
   let maxAbsDiff = 0;

@@ -25,7 +25,9 @@ export function renderSvg(report: BenchReport): string {
   );
   for (const panel of panels) {
     y += 10;
-    parts.push(`<text x="10" y="${y + 12}" font-size="13" font-weight="bold">${panel.tower === 'image' ? 'images/s' : 'texts/s'}</text>`);
+    parts.push(
+      `<text x="10" y="${y + 12}" font-size="13" font-weight="bold">${panel.tower === 'image' ? 'images/s' : 'texts/s'}</text>`,
+    );
     y += ROW;
     const best = Math.max(0, ...panel.rows.map((r) => throughput(r) ?? 0));
     for (const r of panel.rows) {
@@ -40,7 +42,9 @@ export function renderSvg(report: BenchReport): string {
           `<text x="${(LABEL_WIDTH + length + 6).toFixed(1)}" y="${y + 14}" font-size="12">${escapeXml(show(value, 2))}</text>`,
         );
       } else {
-        parts.push(`<text x="${LABEL_WIDTH}" y="${y + 14}" font-size="12" fill="#b00">${escapeXml(r.status)}</text>`);
+        parts.push(
+          `<text x="${LABEL_WIDTH}" y="${y + 14}" font-size="12" fill="#b00">${escapeXml(r.status)}</text>`,
+        );
       }
       y += ROW;
     }

@@ -18,5 +18,7 @@ function compiled(): ValidateFunction {
 export function reportSchemaErrors(report: unknown): string[] {
   const validate = compiled();
   if (validate(report)) return [];
-  return (validate.errors ?? []).map((e: ErrorObject) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
+  return (validate.errors ?? []).map(
+    (e: ErrorObject) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`,
+  );
 }

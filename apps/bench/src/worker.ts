@@ -9,7 +9,9 @@ export type WorkerMessage =
   | { type: 'error'; message: string };
 
 function send(message: WorkerMessage): Promise<void> {
-  return new Promise((resolve, reject) => process.send!(message, undefined, {}, (error) => (error ? reject(error) : resolve())));
+  return new Promise((resolve, reject) =>
+    process.send!(message, undefined, {}, (error) => (error ? reject(error) : resolve())),
+  );
 }
 
 process.once('message', async (job: GroupJob) => {

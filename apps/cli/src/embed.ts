@@ -39,13 +39,17 @@ export function outputFormat(out: string): EmbedFormat {
 }
 
 /** A folder means images (recursively), a file means texts (one per line). */
-export async function embedItems(input: string): Promise<{ kind: 'images' | 'texts'; items: Item[] }> {
+async function embedItems(input: string): Promise<{ kind: 'images' | 'texts'; items: Item[] }> {
   const info = await stat(input).catch(() => undefined);
   if (!info) throw new CliError(ExitCode.input, 'input_missing', `${input}: no such file or folder`);
   const kind = info.isDirectory() ? 'images' : 'texts';
   const items = kind === 'images' ? await listImages(input) : await readTexts(input);
   if (items.length === 0) {
-    throw new CliError(ExitCode.input, 'input_empty', kind === 'images' ? `${input}: no images found` : `${input}: no texts (the file has no non-blank line)`);
+    throw new CliError(
+      ExitCode.input,
+      'input_empty',
+      kind === 'images' ? `${input}: no images found` : `${input}: no texts (the file has no non-blank line)`,
+    );
   }
   return { kind, items };
 }
@@ -57,14 +61,25 @@ interface Sink {
   close(): Promise<void>;
 }
 
+export interface EmbedInput {
+  path: string;
+  kind: 'images' | 'texts';
+  items: Item[];
+}
+
+/** Lists the items and checks the output name: both fail fast, before a model loads. */
+export async function prepareEmbed(input: string, out: string): Promise<EmbedInput> {
+  outputFormat(out);
+  return { path: input, ...(await embedItems(input)) };
+}
+
 export async function embed(
-  input: string,
+  { path: input, kind, items }: EmbedInput,
   encoder: Encoder,
   options: EmbedOptions,
   progress: Progress,
 ): Promise<EmbedSummary> {
   const format = outputFormat(options.out);
-  const { kind, items } = await embedItems(input);
   const width = encoder.dimension;
   const sink =
     format === 'npy'
@@ -75,7 +90,8 @@ export async function embed(
   try {
     for (const batch of batches(items.slice(resumed), options.batchSize)) {
       const values = batch.map((item) => item.value);
-      const features = kind === 'images' ? await encoder.imageFeatures(values) : await encoder.textFeatures(values);
+      const features =
+        kind === 'images' ? await encoder.imageFeatures(values) : await encoder.textFeatures(values);
       await sink.append(batch, options.normalize ? features.map(normalize) : features);
       bar.increment(batch.length);
     }
@@ -124,7 +140,10 @@ async function* completeLines(path: string): AsyncGenerator<{ line: string; end:
   }
 }
 
-async function openForAppend(path: string, overwrite: boolean): Promise<{ handle: FileHandle; existed: boolean }> {
+async function openForAppend(
+  path: string,
+  overwrite: boolean,
+): Promise<{ handle: FileHandle; existed: boolean }> {
   if (overwrite) return { handle: await open(path, 'w'), existed: false };
   const existed = await stat(path).then(
     () => true,
@@ -141,7 +160,12 @@ class JsonlSink implements Sink {
     public count: number,
   ) {}
 
-  static async open(path: string, width: number, items: readonly Item[], overwrite: boolean): Promise<JsonlSink> {
+  static async open(
+    path: string,
+    width: number,
+    items: readonly Item[],
+    overwrite: boolean,
+  ): Promise<JsonlSink> {
     const { handle, existed } = await openForAppend(path, overwrite).catch((error: Error) => {
       throw new CliError(ExitCode.output, 'output_unwritable', `${path}: ${error.message}`, { cause: error });
     });
@@ -157,7 +181,10 @@ class JsonlSink implements Sink {
             break; // a damaged last line: rewritten below
           }
           if (count >= items.length || record.id !== items[count].id) {
-            throw conflict(path, `its line ${count + 1} is not item ${JSON.stringify(items[count]?.id ?? null)} of this input`);
+            throw conflict(
+              path,
+              `its line ${count + 1} is not item ${JSON.stringify(items[count]?.id ?? null)} of this input`,
+            );
           }
           if (!Array.isArray(record.embedding) || record.embedding.length !== width) {
             throw conflict(path, `its line ${count + 1} is not a ${width}-wide embedding`);
@@ -175,7 +202,9 @@ class JsonlSink implements Sink {
   }
 
   async append(items: readonly Item[], rows: readonly Float32Array[]): Promise<void> {
-    const text = items.map((item, i) => `${JSON.stringify({ id: item.id, embedding: Array.from(rows[i]) })}\n`).join('');
+    const text = items
+      .map((item, i) => `${JSON.stringify({ id: item.id, embedding: Array.from(rows[i]) })}\n`)
+      .join('');
     const bytes = new TextEncoder().encode(text);
     await writeAll(this.handle, bytes, this.position);
     this.position += bytes.length;
@@ -203,9 +232,19 @@ class NpySink implements Sink {
     return this.rows.rows;
   }
 
-  static async open(path: string, width: number, items: readonly Item[], overwrite: boolean): Promise<NpySink> {
+  static async open(
+    path: string,
+    width: number,
+    items: readonly Item[],
+    overwrite: boolean,
+  ): Promise<NpySink> {
     for (const item of items) {
-      if (String(item.id).includes('\n')) throw new CliError(ExitCode.input, 'bad_name', `${item.value}: a file name with a line break cannot be listed in ${idsPath(path)}`);
+      if (String(item.id).includes('\n'))
+        throw new CliError(
+          ExitCode.input,
+          'bad_name',
+          `${item.value}: a file name with a line break cannot be listed in ${idsPath(path)}`,
+        );
     }
     const idsFile = idsPath(path);
     try {
@@ -216,13 +255,17 @@ class NpySink implements Sink {
         for await (const { line, end: lineEnd } of completeLines(idsFile)) {
           if (count >= items.length || line !== String(items[count].id)) {
             await ids.close();
-            throw conflict(idsFile, `its line ${count + 1} is not item ${JSON.stringify(items[count]?.id ?? null)} of this input`);
+            throw conflict(
+              idsFile,
+              `its line ${count + 1} is not item ${JSON.stringify(items[count]?.id ?? null)} of this input`,
+            );
           }
           count += 1;
           end = lineEnd;
         }
       }
-      const rows = (existed && (await NpyWriter.resume(path, width, count))) || (await NpyWriter.create(path, width));
+      const rows =
+        (existed && (await NpyWriter.resume(path, width, count))) || (await NpyWriter.create(path, width));
       // Rows and ids are written in that order, so after a crash the shorter of the two is the truth.
       if (rows.rows < count) {
         count = rows.rows;
@@ -233,7 +276,9 @@ class NpySink implements Sink {
       return new NpySink(rows, ids, end);
     } catch (error) {
       if (error instanceof CliError) throw error;
-      throw new CliError(ExitCode.output, 'output_unwritable', `${path}: ${(error as Error).message}`, { cause: error });
+      throw new CliError(ExitCode.output, 'output_unwritable', `${path}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 

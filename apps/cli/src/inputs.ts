@@ -53,10 +53,10 @@ export async function readTexts(file: string): Promise<Item[]> {
     .filter((item) => item.value.trim() !== '');
 }
 
-/** `--labels 'a,b,c'`: comma-separated, trimmed, empty entries dropped. */
+/** `--labels 'a,b,c'`: separated by commas (ASCII or the full-width '，'), trimmed, empty entries dropped. */
 export function parseList(value: string): string[] {
   return value
-    .split(',')
+    .split(/[,，]/)
     .map((part) => part.trim())
     .filter((part) => part !== '');
 }

@@ -1,9 +1,17 @@
-import '@altclip/backend-ort';
-import '@altclip/backend-tfjs';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AltCLIPModel, type Device, type DType, ModelNotFoundError, type ProgressEvent, type Tensor } from '@altclip/core';
+import {
+  AltCLIPError,
+  AltCLIPModel,
+  type Device,
+  type DType,
+  ModelNotFoundError,
+  type ProgressEvent,
+  resolveBackend,
+  type Tensor,
+} from '@altclip/core';
 import { AltCLIPProcessor } from '@altclip/processor';
+import { CliError, ExitCode } from './exit-codes.js';
 import type { Progress } from './progress.js';
 
 /** The demo checkpoint shipped in the repository (apps/cli/dist → repository root). */
@@ -30,6 +38,25 @@ export function modelRef(options: ModelOptions): string {
   return DEMO_MODEL;
 }
 
+/**
+ * Imports (hence registers) the backend packages a run needs: importing TensorFlow.js costs about a second, so it
+ * is only loaded when asked for by name or when no onnxruntime backend can serve the device / dtype.
+ */
+export async function registerBackends(options: ModelOptions): Promise<void> {
+  const { backend, device, dtype } = options;
+  if (backend === 'tfjs') {
+    await import('@altclip/backend-tfjs');
+    return;
+  }
+  await import('@altclip/backend-ort');
+  if (backend !== undefined) return;
+  const usable = await resolveBackend(undefined, { device, dtype }).then(
+    () => true,
+    () => false,
+  );
+  if (!usable) await import('@altclip/backend-tfjs');
+}
+
 /** A loaded model with its processor, and the embedding helpers every command uses. */
 export class Encoder {
   private constructor(
@@ -40,6 +67,7 @@ export class Encoder {
 
   static async load(options: ModelOptions, progress: Progress): Promise<Encoder> {
     const ref = modelRef(options);
+    await registerBackends(options);
     const onProgress = (event: ProgressEvent) => progress.download(event);
     const hub = { revision: options.revision, localFilesOnly: options.offline || undefined, onProgress };
     const processor = await AltCLIPProcessor.fromPretrained(ref, hub);
@@ -61,12 +89,19 @@ export class Encoder {
   /** `get_text_features` rows (unnormalised, as transformers returns them). */
   async textFeatures(texts: readonly string[]): Promise<Float32Array[]> {
     const inputs = await this.processor.process({ text: texts, padding: 'longest', truncation: true });
-    return rows(await this.model.getTextFeatures({ inputIds: inputs.inputIds!, attentionMask: inputs.attentionMask }));
+    return rows(
+      await this.model.getTextFeatures({ inputIds: inputs.inputIds!, attentionMask: inputs.attentionMask }),
+    );
   }
 
   /** `get_image_features` rows (unnormalised); images are file paths. */
   async imageFeatures(images: readonly string[]): Promise<Float32Array[]> {
-    const inputs = await this.processor.process({ images });
+    const inputs = await this.processor.process({ images }).catch((error: unknown) => {
+      // Whatever the image processor rejects (undecodable, unsupported format, too large) is a bad input file.
+      if (error instanceof AltCLIPError)
+        throw new CliError(ExitCode.input, error.code, error.message, { cause: error });
+      throw error;
+    });
     return rows(await this.model.getImageFeatures({ pixelValues: inputs.pixelValues! }));
   }
 

@@ -23,7 +23,9 @@ function headerBytes(rows: number, width: number, size = HEADER_BYTES): Uint8Arr
 }
 
 /** Parses a float32 C-order 2-D NPY header; undefined when the file is not one. */
-export function parseNpyHeader(bytes: Uint8Array): { rows: number; width: number; dataOffset: number } | undefined {
+export function parseNpyHeader(
+  bytes: Uint8Array,
+): { rows: number; width: number; dataOffset: number } | undefined {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b) || bytes[6] !== 1) return undefined;
   const length = new DataView(bytes.buffer, bytes.byteOffset).getUint16(8, true);
   if (bytes.length < 10 + length) return undefined;
@@ -71,7 +73,11 @@ export class NpyWriter {
     const header = parseNpyHeader(head.subarray(0, bytesRead));
     if (!header || header.dataOffset !== HEADER_BYTES) {
       await handle.close();
-      throw new CliError(ExitCode.output, 'output_conflict', `${path} is not an .npy file written by altclip embed; remove it or pass --overwrite`);
+      throw new CliError(
+        ExitCode.output,
+        'output_conflict',
+        `${path} is not an .npy file written by altclip embed; remove it or pass --overwrite`,
+      );
     }
     if (header.width !== width) {
       await handle.close();
@@ -91,7 +97,9 @@ export class NpyWriter {
 
   async append(rows: readonly Float32Array[]): Promise<void> {
     const block = new Float32Array(rows.length * this.width);
-    rows.forEach((row, i) => block.set(row, i * this.width));
+    rows.forEach((row, i) => {
+      block.set(row, i * this.width);
+    });
     const bytes = new Uint8Array(block.buffer);
     // Float32Array is platform-endian; NPY '<f4' is little-endian, as is every platform Node runs on.
     await writeAll(this.handle, bytes, this.dataOffset + this.count * 4 * this.width);

@@ -10,7 +10,8 @@ export class Progress {
   constructor(readonly enabled: boolean) {
     this.options = {
       stream: process.stderr,
-      hideCursor: true,
+      // A hidden cursor would stay hidden after Ctrl-C.
+      hideCursor: false,
       etaBuffer: 50,
       // Off a terminal cli-progress writes nothing; keep it that way (logs stay readable).
       noTTYOutput: false,

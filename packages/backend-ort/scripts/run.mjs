@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 const [name, ...args] = process.argv.slice(2);
 const here = import.meta.dirname;
-const outdir = join(here, '..', '.build', name);
+const outdir = join(here, '..', '..', '..', 'node_modules', '.cache', 'altclip-backend-ort', name);
 execFileSync(
   join(here, '..', '..', '..', 'node_modules', '.bin', 'esbuild'),
   [

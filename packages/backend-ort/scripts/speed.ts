@@ -1,8 +1,11 @@
 /**
  * Full-size (BAAI/AltCLIP shapes, random weights) measurements on onnxruntime-node:
- *   node scripts/run.mjs speed [--dir DIR] [--only fused-fp32,...]
+ *   node scripts/run.mjs speed [--dir DIR] [--only fused-fp32,...] [--repeats N]
  * writes DIR/model.safetensors once (3.5 GB), then runs each configuration in its own child process
  * (so peak RSS is per configuration) and prints images/s, texts/s, GFLOP/s, peak RSS and the int8 cosine.
+ *   node scripts/run.mjs speed check [--dir DIR]
+ * only loads the default configuration, computes one image and one text feature, and prints a RESULT line
+ * with the peak RSS and the weight bytes (the full-size test runs this).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -46,13 +49,19 @@ function randomStore(shapes: Map<string, number[]>): WeightStore {
   const keys = [...shapes.keys()];
   return {
     keys: () => keys,
-    info: (key) => (shapes.has(key) ? ({ dtype: 'float32', shape: shapes.get(key)! } as TensorInfo) : undefined),
+    info: (key) =>
+      shapes.has(key) ? ({ dtype: 'float32', shape: shapes.get(key)! } as TensorInfo) : undefined,
     async get(key) {
       const shape = shapes.get(key)!;
       const size = shape.reduce((a, b) => a * b, 1);
       const seed = [...key].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619), 2166136261);
       const isNormWeight = /(LayerNorm|layer_norm\d|layrnorm|layernorm|pre_LN)\.weight$/.test(key);
-      const data = key === 'logit_scale' ? Float32Array.of(2.6592) : isNormWeight ? normals(size, seed, 0.02, 1) : normals(size, seed, 0.02);
+      const data =
+        key === 'logit_scale'
+          ? Float32Array.of(2.6592)
+          : isNormWeight
+            ? normals(size, seed, 0.02, 1)
+            : normals(size, seed, 0.02);
       return new Tensor('float32', data, shape);
     },
     async getFloat32(key) {
@@ -77,20 +86,30 @@ async function time(label: string, fn: () => Promise<unknown>, repeats: number):
     await fn();
     times.push((performance.now() - start) / 1000);
   }
-  if (process.env.ALTCLIP_SPEED_VERBOSE) console.error(`${label}: ${times.map((t) => t.toFixed(3)).join(' ')} s`);
+  if (process.env.ALTCLIP_SPEED_VERBOSE)
+    console.error(`${label}: ${times.map((t) => t.toFixed(3)).join(' ')} s`);
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
 }
 
 function inputs(batch: number) {
   const pixels = normals(batch * 3 * 224 * 224, 7, 1);
-  const ids = Array.from({ length: batch }, (_, b) => [0, ...Array.from({ length: 14 }, (_, i) => 5 + ((b * 131 + i * 977) % 250000)), 2]);
+  const ids = Array.from({ length: batch }, (_, b) => [
+    0,
+    ...Array.from({ length: 14 }, (_, i) => 5 + ((b * 131 + i * 977) % 250000)),
+    2,
+  ]);
   return { pixelValues: new Tensor('float32', pixels, [batch, 3, 224, 224]), inputIds: ids };
 }
 
 /** One configuration in this process: load, time, report. */
 async function measure(dir: string, graph: string, dtype: 'fp32' | 'int8', repeats: number): Promise<void> {
   const loadStart = performance.now();
-  const model = await AltCLIPModel.fromPretrained(dir, { backend: 'ort-node', dtype, cacheDir: join(dir, 'cache'), backendOptions: { graph } });
+  const model = await AltCLIPModel.fromPretrained(dir, {
+    backend: 'ort-node',
+    dtype,
+    cacheDir: join(dir, 'cache'),
+    backendOptions: { graph },
+  });
   const one = inputs(1);
   const eight = inputs(8);
   const image1 = await model.getImageFeatures({ pixelValues: one.pixelValues });
@@ -100,13 +119,47 @@ async function measure(dir: string, graph: string, dtype: 'fp32' | 'int8', repea
     graph,
     dtype,
     loadSeconds,
-    image1: await time(`${graph}-${dtype} image b1`, () => model.getImageFeatures({ pixelValues: one.pixelValues }), repeats),
-    image8: await time(`${graph}-${dtype} image b8`, () => model.getImageFeatures({ pixelValues: eight.pixelValues }), Math.max(1, repeats - 1)),
-    text1: await time(`${graph}-${dtype} text b1`, () => model.getTextFeatures({ inputIds: one.inputIds }), repeats + 2),
-    text8: await time(`${graph}-${dtype} text b8`, () => model.getTextFeatures({ inputIds: eight.inputIds }), repeats + 2),
+    image1: await time(
+      `${graph}-${dtype} image b1`,
+      () => model.getImageFeatures({ pixelValues: one.pixelValues }),
+      repeats,
+    ),
+    image8: await time(
+      `${graph}-${dtype} image b8`,
+      () => model.getImageFeatures({ pixelValues: eight.pixelValues }),
+      Math.max(1, repeats - 1),
+    ),
+    text1: await time(
+      `${graph}-${dtype} text b1`,
+      () => model.getTextFeatures({ inputIds: one.inputIds }),
+      repeats + 2,
+    ),
+    text8: await time(
+      `${graph}-${dtype} text b8`,
+      () => model.getTextFeatures({ inputIds: eight.inputIds }),
+      repeats + 2,
+    ),
     peakRss: peakRssBytes(),
     imageEmbedding: Array.from(image1.data),
     textEmbeddings: Array.from(text8.data),
+  };
+  await model.dispose();
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+/** Load, one image and one text feature, peak RSS: the full-size smoke check. */
+async function check(dir: string): Promise<void> {
+  const model = await AltCLIPModel.fromPretrained(dir, { backend: 'ort-node', cacheDir: join(dir, 'cache') });
+  const one = inputs(1);
+  const image = await model.getImageFeatures({ pixelValues: one.pixelValues });
+  const text = await model.getTextFeatures({ inputIds: one.inputIds });
+  const result = {
+    peakRss: peakRssBytes(),
+    imageDims: image.dims,
+    textDims: text.dims,
+    finite: [...image.data, ...text.data].every(Number.isFinite),
+    imageNorm: Math.hypot(...image.data),
+    textNorm: Math.hypot(...text.data),
   };
   await model.dispose();
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
@@ -136,7 +189,8 @@ async function main(): Promise<void> {
   };
   const dir = flag('dir', '/tmp/altclip-large');
   const repeats = Number(flag('repeats', '2'));
-  if (args[0] === 'child') return measure(dir, flag('graph', 'fused'), flag('dtype', 'fp32') as 'fp32' | 'int8', repeats);
+  if (args[0] === 'child')
+    return measure(dir, flag('graph', 'fused'), flag('dtype', 'fp32') as 'fp32' | 'int8', repeats);
 
   const configPath = join(process.env.ALTCLIP_FIXTURES_DIR!, 'models', 'altclip-large-config', 'config.json');
   const configJson = JSON.parse(readFileSync(configPath, 'utf8'));
@@ -150,16 +204,45 @@ async function main(): Promise<void> {
     await writeSafetensors(checkpoint, randomStore(shapes), { format: 'pt' });
   }
   const weightBytes = statSync(checkpoint).size;
+  if (args[0] === 'check') {
+    const output = execFileSync(process.execPath, [process.argv[1], 'check-child', '--dir', dir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const result = JSON.parse(output.split('\n').find((line) => line.startsWith('RESULT '))!.slice(7));
+    process.stdout.write(`RESULT ${JSON.stringify({ ...result, weightBytes })}\n`);
+    return;
+  }
   const configurations = flag('only', 'plain-fp32,fused-fp32,fused-int8').split(',');
   const results: Record<string, { [k: string]: number | number[] | string }> = {};
   for (const name of configurations) {
     const [graph, dtype] = name.split('-');
-    const output = execFileSync(process.execPath, [process.argv[1], 'child', '--dir', dir, '--graph', graph, '--dtype', dtype, '--repeats', String(repeats)], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    results[name] = JSON.parse(output.split('\n').find((line) => line.startsWith('RESULT '))!.slice(7));
+    const output = execFileSync(
+      process.execPath,
+      [
+        process.argv[1],
+        'child',
+        '--dir',
+        dir,
+        '--graph',
+        graph,
+        '--dtype',
+        dtype,
+        '--repeats',
+        String(repeats),
+      ],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    results[name] = JSON.parse(
+      output
+        .split('\n')
+        .find((line) => line.startsWith('RESULT '))!
+        .slice(7),
+    );
     const r = results[name];
     const line = [
       `${name.padEnd(11)}`,

@@ -8,8 +8,8 @@ import {
   NotSupportedError,
 } from '@altclip/core';
 import { ExportedModel, findExport } from './exported-model.js';
-import { GraphModel } from './graph-model.js';
 import type { GraphKind } from './graph/towers.js';
+import { GraphModel } from './graph-model.js';
 import type { OrtRuntime, SessionSettings } from './runtime.js';
 
 /**
@@ -41,7 +41,8 @@ export class OrtBackend implements Backend {
   }
 
   get runtime(): OrtRuntime {
-    if (!this.#runtime) throw new BackendError('the onnxruntime backend is not initialised: call init() first');
+    if (!this.#runtime)
+      throw new BackendError('the onnxruntime backend is not initialised: call init() first');
     return this.#runtime;
   }
 
@@ -64,27 +65,36 @@ export class OrtBackend implements Backend {
   async loadModel(request: LoadRequest): Promise<BackendModel> {
     await this.init();
     const options = (request.backendOptions ?? {}) as OrtBackendOptions;
+    const strictDevice = options.strictDevice ?? false;
     const settings: SessionSettings = {
-      device: this.#device(request.device, options.strictDevice ?? false),
+      device: this.#device(request.device, strictDevice),
+      strictDevice,
       intraOpNumThreads: options.intraOpNumThreads,
       graphOptimizationLevel: options.graphOptimizationLevel,
     };
     const graph = options.graph ?? 'fused';
     if (graph === 'export') {
-      if (!request.files) throw new NotSupportedError("backendOptions.graph 'export' needs a model folder or hub id with onnx/ files");
+      if (!request.files)
+        throw new NotSupportedError(
+          "backendOptions.graph 'export' needs a model folder or hub id with onnx/ files",
+        );
       const files = {
         text: request.towers.text ? await findExport(request.files, 'text', request.dtype) : undefined,
         vision: request.towers.vision ? await findExport(request.files, 'vision', request.dtype) : undefined,
       };
       for (const tower of ['text', 'vision'] as const) {
         if (request.towers[tower] && !files[tower]) {
-          throw new NotSupportedError(`the model has no onnx/${tower}_model*.onnx for dtype '${request.dtype}'`);
+          throw new NotSupportedError(
+            `the model has no onnx/${tower}_model*.onnx for dtype '${request.dtype}'`,
+          );
         }
       }
       return new ExportedModel(this.runtime, request, files, settings);
     }
     if (graph !== 'fused' && graph !== 'plain') {
-      throw new NotSupportedError(`backendOptions.graph must be 'fused', 'plain' or 'export', got ${JSON.stringify(graph)}`);
+      throw new NotSupportedError(
+        `backendOptions.graph must be 'fused', 'plain' or 'export', got ${JSON.stringify(graph)}`,
+      );
     }
     return new GraphModel(this.runtime, request, graph, settings);
   }

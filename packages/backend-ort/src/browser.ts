@@ -3,11 +3,11 @@ import { OrtBackend } from './backend.js';
 import { loadWebRuntime } from './runtime-web.js';
 
 export { OrtBackend, type OrtBackendOptions } from './backend.js';
-export { GraphModel } from './graph-model.js';
 export { ExportedModel } from './exported-model.js';
 export { buildTextGraph, buildVisionGraph, type GraphKind } from './graph/towers.js';
-export { interpolatePositionTable } from './interpolate.js';
 export { quantizeColumns } from './graph/weight-source.js';
+export { GraphModel } from './graph-model.js';
+export { interpolatePositionTable } from './interpolate.js';
 
 /** onnxruntime-web: wasm everywhere, WebGPU where the browser has it. */
 export const ortWebBackend = new OrtBackend(() => loadWebRuntime());

@@ -23,7 +23,11 @@ const SUFFIXES: Readonly<Record<DType, readonly string[]>> = {
 };
 
 /** The ready-made file of a tower for a dtype (`onnx/text_model_quantized.onnx`, ...), when the model has one. */
-export async function findExport(files: ModelFileAccess, tower: 'text' | 'vision', dtype: DType): Promise<string | undefined> {
+export async function findExport(
+  files: ModelFileAccess,
+  tower: 'text' | 'vision',
+  dtype: DType,
+): Promise<string | undefined> {
   for (const suffix of SUFFIXES[dtype]) {
     const name = `onnx/${tower}_model${suffix}.onnx`;
     if ((await files.localPath(name)) !== undefined) return name;
@@ -35,11 +39,18 @@ export async function findExport(files: ModelFileAccess, tower: 'text' | 'vision
 function firstToken(tensor: Tensor<'float32'>): Float32Array {
   const [batch, length, width] = tensor.dims;
   const out = new Float32Array(batch * width);
-  for (let b = 0; b < batch; b++) out.set(tensor.data.subarray(b * length * width, b * length * width + width), b * width);
+  for (let b = 0; b < batch; b++)
+    out.set(tensor.data.subarray(b * length * width, b * length * width + width), b * width);
   return out;
 }
 
-function layerNormRows(rows: Float32Array, width: number, weight: Float32Array, bias: Float32Array, eps: number): Float32Array {
+function layerNormRows(
+  rows: Float32Array,
+  width: number,
+  weight: Float32Array,
+  bias: Float32Array,
+  eps: number,
+): Float32Array {
   const out = new Float32Array(rows.length);
   for (let r = 0; r < rows.length; r += width) {
     let mean = 0;
@@ -66,7 +77,12 @@ export class ExportedModel implements BackendModel {
   readonly #files: Record<'text' | 'vision', string | undefined>;
   readonly #sessions = new Map<string, Promise<OrtSession>>();
 
-  constructor(runtime: OrtRuntime, request: LoadRequest, files: Record<'text' | 'vision', string | undefined>, settings: SessionSettings) {
+  constructor(
+    runtime: OrtRuntime,
+    request: LoadRequest,
+    files: Record<'text' | 'vision', string | undefined>,
+    settings: SessionSettings,
+  ) {
     this.#runtime = runtime;
     this.#request = request;
     this.#files = files;
@@ -75,7 +91,10 @@ export class ExportedModel implements BackendModel {
 
   #session(tower: 'text' | 'vision'): Promise<OrtSession> {
     const name = this.#files[tower];
-    if (!name) throw new NotSupportedError(`the model has no ready-made ONNX ${tower} tower for dtype '${this.#request.dtype}'`);
+    if (!name)
+      throw new NotSupportedError(
+        `the model has no ready-made ONNX ${tower} tower for dtype '${this.#request.dtype}'`,
+      );
     let session = this.#sessions.get(tower);
     if (!session) {
       session = (async () => {
@@ -106,19 +125,25 @@ export class ExportedModel implements BackendModel {
 
   async runText(inputs: TextTowerInputs, options: TowerRunOptions): Promise<TextTowerOutputs> {
     ExportedModel.#refuse(options);
-    if (!inputs.inputIds) throw new NotSupportedError('ready-made ONNX exports take input_ids, not inputs_embeds');
+    if (!inputs.inputIds)
+      throw new NotSupportedError('ready-made ONNX exports take input_ids, not inputs_embeds');
     if (inputs.explicit.positionIds) {
-      throw new NotSupportedError('ready-made ONNX exports compute position ids themselves; explicit position_ids need a built graph');
+      throw new NotSupportedError(
+        'ready-made ONNX exports compute position ids themselves; explicit position_ids need a built graph',
+      );
     }
     if (inputs.explicit.tokenTypeIds && (inputs.tokenTypeIds.data as BigInt64Array).some((v) => v !== 0n)) {
-      throw new NotSupportedError('ready-made ONNX exports use token type 0 only; other token_type_ids need a built graph');
+      throw new NotSupportedError(
+        'ready-made ONNX exports use token type 0 only; other token_type_ids need a built graph',
+      );
     }
     const session = await this.#session('text');
     const feeds: Record<string, OrtTensor> = {
       input_ids: toOrtTensor(this.#runtime, inputs.inputIds),
       attention_mask: toOrtTensor(this.#runtime, inputs.attentionMask),
     };
-    if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = toOrtTensor(this.#runtime, inputs.tokenTypeIds);
+    if (session.inputNames.includes('token_type_ids'))
+      feeds.token_type_ids = toOrtTensor(this.#runtime, inputs.tokenTypeIds);
     const result = await this.#run(session, feeds);
     const last = fromOrtTensor(result.last_hidden_state);
     const [batch, , width] = last.dims;
@@ -134,8 +159,12 @@ export class ExportedModel implements BackendModel {
     const vision = this.#request.config.visionConfig;
     const [, , height, width] = inputs.pixelValues.dims;
     if (height !== vision.imageSize || width !== vision.imageSize) {
-      const what = inputs.interpolatePosEncoding ? 'interpolate_pos_encoding is not available in ready-made ONNX exports' : "doesn't match model";
-      throw new InputError(`Input image size (${height}*${width}): ${what} (${vision.imageSize}*${vision.imageSize}).`);
+      const what = inputs.interpolatePosEncoding
+        ? 'interpolate_pos_encoding is not available in ready-made ONNX exports'
+        : "doesn't match model";
+      throw new InputError(
+        `Input image size (${height}*${width}): ${what} (${vision.imageSize}*${vision.imageSize}).`,
+      );
     }
     const session = await this.#session('vision');
     const result = await this.#run(session, { pixel_values: toOrtTensor(this.#runtime, inputs.pixelValues) });

@@ -64,7 +64,11 @@ export class GraphModel implements BackendModel {
   }
 
   /** The serialised graph of a tower variant (for inspection and export), with where its weights are. */
-  async buildGraph(tower: Tower, variant: Variant = 'base', inputsEmbeds = false): Promise<{ model: Uint8Array; placed: PlacedWeights; graph: BuiltGraph }> {
+  async buildGraph(
+    tower: Tower,
+    variant: Variant = 'base',
+    inputsEmbeds = false,
+  ): Promise<{ model: Uint8Array; placed: PlacedWeights; graph: BuiltGraph }> {
     const { config, towers, dtype } = this.#request;
     const options = {
       kind: this.#kind,
@@ -73,7 +77,10 @@ export class GraphModel implements BackendModel {
       outputHiddenStates: variant !== 'base',
       outputAttentions: variant === 'attentions',
     };
-    const graph = tower === 'text' ? buildTextGraph(config, { ...options, inputsEmbeds }) : buildVisionGraph(config, options);
+    const graph =
+      tower === 'text'
+        ? buildTextGraph(config, { ...options, inputsEmbeds })
+        : buildVisionGraph(config, options);
     let placed = this.#placed.get(tower);
     if (!placed) {
       placed = this.#runtime.placeWeights(this.#request.weights, graph.builder.weights(), {
@@ -85,7 +92,9 @@ export class GraphModel implements BackendModel {
       placed.catch(() => this.#placed.delete(tower));
     }
     const located = await placed;
-    const model = graph.builder.serialize(`altclip_${tower}_${this.#kind}_${variant}`, located.locate, { opset: OPSET });
+    const model = graph.builder.serialize(`altclip_${tower}_${this.#kind}_${variant}`, located.locate, {
+      opset: OPSET,
+    });
     return { model, placed: located, graph };
   }
 
@@ -107,7 +116,11 @@ export class GraphModel implements BackendModel {
     return entry;
   }
 
-  async #run(entry: SessionEntry, feeds: Record<string, OrtTensor>, fetches: string[]): Promise<Record<string, OrtTensor>> {
+  async #run(
+    entry: SessionEntry,
+    feeds: Record<string, OrtTensor>,
+    fetches: string[],
+  ): Promise<Record<string, OrtTensor>> {
     const run = () => entry.session.run(feeds, fetches) as Promise<Record<string, OrtTensor>>;
     return this.#runtime.queue ? this.#runtime.queue.run(run) : run();
   }
@@ -142,11 +155,18 @@ export class GraphModel implements BackendModel {
     if (!table) {
       table = (async () => {
         if (!resize) {
-          const weights = await this.#request.weights.getFloat32('vision_model.embeddings.position_embedding.weight');
+          const weights = await this.#request.weights.getFloat32(
+            'vision_model.embeddings.position_embedding.weight',
+          );
           return weights.data;
         }
         const native = await this.#positionTable(0, 0, false);
-        return interpolatePositionTable(native, this.#request.config.visionConfig.hiddenSize, gridHeight, gridWidth);
+        return interpolatePositionTable(
+          native,
+          this.#request.config.visionConfig.hiddenSize,
+          gridHeight,
+          gridWidth,
+        );
       })();
       this.#positionTables.set(key, table);
       table.catch(() => this.#positionTables.delete(key));
@@ -159,7 +179,9 @@ export class GraphModel implements BackendModel {
     const [, , height, width] = inputs.pixelValues.dims;
     const native = height === vision.imageSize && width === vision.imageSize;
     if (!native && !inputs.interpolatePosEncoding) {
-      throw new InputError(`Input image size (${height}*${width}) doesn't match model (${vision.imageSize}*${vision.imageSize}).`);
+      throw new InputError(
+        `Input image size (${height}*${width}) doesn't match model (${vision.imageSize}*${vision.imageSize}).`,
+      );
     }
     const gridHeight = Math.floor(height / vision.patchSize);
     const gridWidth = Math.floor(width / vision.patchSize);
@@ -169,7 +191,10 @@ export class GraphModel implements BackendModel {
     const entry = await this.#session('vision', variantOf(options));
     const feeds = {
       pixel_values: toOrtTensor(this.#runtime, inputs.pixelValues),
-      position_embedding: new this.#runtime.ort.Tensor('float32', table, [table.length / vision.hiddenSize, vision.hiddenSize]),
+      position_embedding: new this.#runtime.ort.Tensor('float32', table, [
+        table.length / vision.hiddenSize,
+        vision.hiddenSize,
+      ]),
     };
     const result = await this.#run(entry, feeds, [...entry.session.outputNames]);
     return {

@@ -4,11 +4,11 @@ import { loadNodeRuntime } from './node/runtime-node.js';
 import { loadWebRuntime } from './runtime-web.js';
 
 export { OrtBackend, type OrtBackendOptions } from './backend.js';
-export { GraphModel } from './graph-model.js';
 export { ExportedModel } from './exported-model.js';
 export { buildTextGraph, buildVisionGraph, type GraphKind } from './graph/towers.js';
-export { interpolatePositionTable } from './interpolate.js';
 export { quantizeColumns } from './graph/weight-source.js';
+export { GraphModel } from './graph-model.js';
+export { interpolatePositionTable } from './interpolate.js';
 
 /** onnxruntime-node (native, multi-threaded): the preferred backend in Node. */
 export const ortNodeBackend = new OrtBackend(loadNodeRuntime);

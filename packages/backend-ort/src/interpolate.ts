@@ -11,7 +11,13 @@ function cubicWeights(t: number): [number, number, number, number] {
  * `(inLength / outLength) * (o + 0.5) - 0.5`, taps clamped to the edge.
  * `data` is `[outer, inLength, inner]`; the result is `[outer, outLength, inner]`.
  */
-function resizeAxis(data: Float64Array, outer: number, inLength: number, inner: number, outLength: number): Float64Array {
+function resizeAxis(
+  data: Float64Array,
+  outer: number,
+  inLength: number,
+  inner: number,
+  outLength: number,
+): Float64Array {
   const out = new Float64Array(outer * outLength * inner);
   const ratio = inLength / outLength;
   for (let o = 0; o < outLength; o++) {
@@ -36,7 +42,12 @@ function resizeAxis(data: Float64Array, outer: number, inLength: number, inner: 
  * row-major) resized bicubically to `gridHeight x gridWidth`, after the unchanged class row.
  * Computed in float64 (the table is small) and rounded once to float32.
  */
-export function interpolatePositionTable(table: Float32Array, hidden: number, gridHeight: number, gridWidth: number): Float32Array {
+export function interpolatePositionTable(
+  table: Float32Array,
+  hidden: number,
+  gridHeight: number,
+  gridWidth: number,
+): Float32Array {
   const positions = table.length / hidden;
   const grid = Math.round(Math.sqrt(positions - 1));
   const patches = Float64Array.from(table.subarray(hidden));

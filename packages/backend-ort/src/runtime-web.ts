@@ -29,7 +29,9 @@ export async function loadWebRuntime(options: { numThreads?: number } = {}): Pro
   try {
     ort = (await import('onnxruntime-web')) as unknown as Ort;
   } catch (error) {
-    throw new BackendError(`onnxruntime-web could not be loaded: ${(error as Error).message}`, { cause: error });
+    throw new BackendError(`onnxruntime-web could not be loaded: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   // Thread count is global to the wasm runtime and fixed once it starts.
   ort.env.wasm.numThreads = options.numThreads ?? Math.max(1, hardwareThreads());
@@ -43,7 +45,10 @@ export async function loadWebRuntime(options: { numThreads?: number } = {}): Pro
     placeWeights: (store, weights) => placeWeightsInMemory(store, weights),
     createSession(model, placed, settings) {
       return queue.run(() =>
-        ort.InferenceSession.create(model, { ...sessionOptions(settings), externalData: placed?.files ? [...placed.files] : undefined }),
+        ort.InferenceSession.create(model, {
+          ...sessionOptions(settings),
+          externalData: placed?.files ? [...placed.files] : undefined,
+        }),
       );
     },
     createSessionFromFile(file, settings) {

@@ -24,7 +24,11 @@ export interface OrtRuntime {
     options: { cacheDir?: string; onProgress?: ProgressCallback; label: string },
   ): Promise<PlacedWeights>;
   /** Creates a session for a serialised model whose external data was placed by `placeWeights`. */
-  createSession(model: Uint8Array, placed: PlacedWeights | undefined, options: SessionSettings): Promise<OrtSession>;
+  createSession(
+    model: Uint8Array,
+    placed: PlacedWeights | undefined,
+    options: SessionSettings,
+  ): Promise<OrtSession>;
   /** Creates a session for a ready-made ONNX file (a local path, or its bytes). */
   createSessionFromFile(file: string | Uint8Array, options: SessionSettings): Promise<OrtSession>;
 }
@@ -34,8 +38,8 @@ export interface SessionSettings {
   /** Threads for one operator; default: every core. */
   readonly intraOpNumThreads?: number;
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
-  /** Folder of a ready-made model file, for its external data. */
-  readonly modelFolder?: string;
+  /** Fail instead of falling back to the CPU when the device's provider cannot start. */
+  readonly strictDevice?: boolean;
 }
 
 /** Serialises calls to one session for runtimes that cannot run them concurrently. */

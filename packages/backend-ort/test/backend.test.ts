@@ -12,7 +12,7 @@ import {
   type WeightStore,
 } from '@altclip/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { GraphModel, ortNodeBackend, ortWebBackend } from '../src/index.js';
+import { type GraphModel, ortNodeBackend, ortWebBackend } from '../src/index.js';
 import { loadRequest, TINY_DIR, tinyConfig } from './golden.js';
 
 function cosineRows(a: Float32Array, b: Float32Array, width: number): number {
@@ -47,7 +47,11 @@ describe('registration', () => {
 describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
   let weights: WeightStore;
   let cacheDir: string;
-  const pixels = new Tensor('float32', Float32Array.from({ length: 2 * 3 * 30 * 30 }, (_, i) => Math.sin(i * 0.37)), [2, 3, 30, 30]);
+  const pixels = new Tensor(
+    'float32',
+    Float32Array.from({ length: 2 * 3 * 30 * 30 }, (_, i) => Math.sin(i * 0.37)),
+    [2, 3, 30, 30],
+  );
   const ids = new Tensor('int64', [0, 5, 17, 99, 2, 1, 0, 8000, 3, 4, 2, 1].map(BigInt), [2, 6]);
   const textInputs = {
     inputIds: ids,
@@ -69,7 +73,9 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
   });
 
   it('references float32 safetensors in place: nothing is written to the cache', async () => {
-    const model = await ortNodeBackend.loadModel(loadRequest(tinyConfig(), weights, { cacheDir: join(cacheDir, 'in-place') }));
+    const model = await ortNodeBackend.loadModel(
+      loadRequest(tinyConfig(), weights, { cacheDir: join(cacheDir, 'in-place') }),
+    );
     await model.runVision({ pixelValues: pixels, interpolatePosEncoding: false }, off);
     expect(existsSync(join(cacheDir, 'in-place'))).toBe(false);
     const built = await (model as GraphModel).buildGraph('vision');
@@ -86,7 +92,9 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
     const folders = readdirSync(cacheDir).filter((name) => name.startsWith('weights-'));
     expect(folders.length).toBe(2);
     const written = folders.map((f) => statSync(join(cacheDir, f, 'weights.bin')).mtimeMs);
-    const again = await ortNodeBackend.loadModel(loadRequest(tinyConfig(), weights, { dtype: 'int8', cacheDir }));
+    const again = await ortNodeBackend.loadModel(
+      loadRequest(tinyConfig(), weights, { dtype: 'int8', cacheDir }),
+    );
     await again.runText(textInputs, off);
     await again.dispose();
     expect(folders.map((f) => statSync(join(cacheDir, f, 'weights.bin')).mtimeMs)).toEqual(written);
@@ -98,7 +106,9 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
   ] as const) {
     it(`${label}: fp16 and int8 embeddings stay close to fp32 (cosine)`, async () => {
       const run = async (dtype: 'fp32' | 'fp16' | 'int8') => {
-        const model = await backend.loadModel(loadRequest(tinyConfig(), weights, { dtype, device, cacheDir }));
+        const model = await backend.loadModel(
+          loadRequest(tinyConfig(), weights, { dtype, device, cacheDir }),
+        );
         const text = await model.runText(textInputs, off);
         const image = await model.runVision({ pixelValues: pixels, interpolatePosEncoding: false }, off);
         await model.dispose();
@@ -122,7 +132,13 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
   it('runs concurrent calls on one model', async () => {
     const model = await ortNodeBackend.loadModel(loadRequest(tinyConfig(), weights, { cacheDir }));
     const sequential = await model.runText(textInputs, off);
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? model.runVision({ pixelValues: pixels, interpolatePosEncoding: false }, off) : model.runText(textInputs, off))));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        i % 2
+          ? model.runVision({ pixelValues: pixels, interpolatePosEncoding: false }, off)
+          : model.runText(textInputs, off),
+      ),
+    );
     expect(Array.from(results[0].lastHiddenState.data)).toEqual(Array.from(sequential.lastHiddenState.data));
     await model.dispose();
     await expect(model.runText(textInputs, off)).rejects.toThrow(/disposed/);
@@ -133,26 +149,45 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
     const missing = (['cuda', 'webgpu'] as const).find((d) => !devices.includes(d));
     if (!missing) return;
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const model = await ortNodeBackend.loadModel({ ...loadRequest(tinyConfig(), weights, { cacheDir }), device: missing });
-    expect(warn.mock.calls[0][0]).toMatch(new RegExp(`device '${missing}' is not available.*running on 'cpu'`));
+    const model = await ortNodeBackend.loadModel({
+      ...loadRequest(tinyConfig(), weights, { cacheDir }),
+      device: missing,
+    });
+    expect(warn.mock.calls[0][0]).toMatch(
+      new RegExp(`device '${missing}' is not available.*running on 'cpu'`),
+    );
     warn.mockRestore();
     await model.dispose();
     await expect(
-      ortNodeBackend.loadModel({ ...loadRequest(tinyConfig(), weights, { backendOptions: { strictDevice: true } }), device: missing }),
+      ortNodeBackend.loadModel({
+        ...loadRequest(tinyConfig(), weights, { backendOptions: { strictDevice: true } }),
+        device: missing,
+      }),
     ).rejects.toThrow(BackendError);
   });
 
   it('ready-made exports refuse what they cannot compute, with clear errors', async () => {
-    const model = await AltCLIPModel.fromPretrained(TINY_DIR!, { backend: 'ort-node', backendOptions: { graph: 'export' } });
-    await expect(model.forward({ inputIds: [[0, 5, 2]], pixelValues: pixels, outputHiddenStates: true })).rejects.toThrow(NotSupportedError);
-    await expect(model.getTextFeatures({ inputIds: [[0, 5, 2]], positionIds: [[2, 3, 4]] })).rejects.toThrow(/position ids/);
+    const model = await AltCLIPModel.fromPretrained(TINY_DIR!, {
+      backend: 'ort-node',
+      backendOptions: { graph: 'export' },
+    });
+    await expect(
+      model.forward({ inputIds: [[0, 5, 2]], pixelValues: pixels, outputHiddenStates: true }),
+    ).rejects.toThrow(NotSupportedError);
+    await expect(model.getTextFeatures({ inputIds: [[0, 5, 2]], positionIds: [[2, 3, 4]] })).rejects.toThrow(
+      /position ids/,
+    );
     const big = new Tensor('float32', new Float32Array(3 * 36 * 36), [1, 3, 36, 36]);
-    await expect(model.getImageFeatures({ pixelValues: big, interpolatePosEncoding: true })).rejects.toThrow(/interpolate_pos_encoding/);
+    await expect(model.getImageFeatures({ pixelValues: big, interpolatePosEncoding: true })).rejects.toThrow(
+      /interpolate_pos_encoding/,
+    );
     await model.dispose();
   });
 
   it('builds serialised graphs far below the protobuf limit (weights stay external)', async () => {
-    const model = (await ortNodeBackend.loadModel(loadRequest(tinyConfig(), weights, { cacheDir }))) as GraphModel;
+    const model = (await ortNodeBackend.loadModel(
+      loadRequest(tinyConfig(), weights, { cacheDir }),
+    )) as GraphModel;
     const { model: bytes } = await model.buildGraph('text', 'attentions');
     expect(bytes.byteLength).toBeLessThan(64 * 1024);
     await model.dispose();
@@ -164,10 +199,14 @@ describe.skipIf(!TINY_DIR)('.bin checkpoints', () => {
     const root = mkdtempSync(join(tmpdir(), 'altclip-ort-bin-'));
     const folder = join(root, 'model');
     mkdirSync(folder);
-    for (const name of ['config.json', 'pytorch_model.bin']) symlinkSync(join(TINY_DIR!, name), join(folder, name));
+    for (const name of ['config.json', 'pytorch_model.bin'])
+      symlinkSync(join(TINY_DIR!, name), join(folder, name));
     const pixels = new Tensor('float32', new Float32Array(3 * 30 * 30).fill(0.5), [1, 3, 30, 30]);
     const fromBin = await AltCLIPModel.fromPretrained(folder, { backend: 'ort-node', cacheDir: root });
-    const fromSafetensors = await AltCLIPModel.fromPretrained(TINY_DIR!, { backend: 'ort-node', cacheDir: root });
+    const fromSafetensors = await AltCLIPModel.fromPretrained(TINY_DIR!, {
+      backend: 'ort-node',
+      cacheDir: root,
+    });
     const a = await fromBin.getImageFeatures({ pixelValues: pixels });
     const b = await fromSafetensors.getImageFeatures({ pixelValues: pixels });
     expect(Array.from(a.data)).toEqual(Array.from(b.data));

@@ -62,7 +62,12 @@ export async function readGoldenTensors(c: GoldenCase): Promise<Map<string, Tens
 }
 
 /** |actual - expected| <= atol + rtol |expected| elementwise; returns the largest absolute error. */
-export function expectClose(actual: Tensor, expected: Tensor, tolerance: { atol: number; rtol: number }, what: string): number {
+export function expectClose(
+  actual: Tensor,
+  expected: Tensor,
+  tolerance: { atol: number; rtol: number },
+  what: string,
+): number {
   expect([...actual.dims], `${what} dims`).toEqual([...expected.dims]);
   const a = actual.data as Float32Array;
   const e = expected.data as Float32Array;
@@ -76,13 +81,22 @@ export function expectClose(actual: Tensor, expected: Tensor, tolerance: { atol:
       if (failures++ === 0) first = `index ${i}: ${a[i]} vs ${e[i]}`;
     }
   }
-  expect(failures, `${what}: ${failures} elements out of tolerance (max abs err ${worst}; first ${first})`).toBe(0);
+  expect(
+    failures,
+    `${what}: ${failures} elements out of tolerance (max abs err ${worst}; first ${first})`,
+  ).toBe(0);
   return worst;
 }
 
-export function toleranceOf(index: GoldenIndex, name: string, spec: GoldenTensorSpec): { atol: number; rtol: number } {
+export function toleranceOf(
+  index: GoldenIndex,
+  name: string,
+  spec: GoldenTensorSpec,
+): { atol: number; rtol: number } {
   if (spec.atol !== undefined) return { atol: spec.atol, rtol: spec.rtol ?? 0 };
-  return name.startsWith('attentions') || name.includes('.attentions') ? index.attention_tolerance : index.default_tolerance;
+  return name.startsWith('attentions') || name.includes('.attentions')
+    ? index.attention_tolerance
+    : index.default_tolerance;
 }
 
 export interface LoadOptions {
@@ -95,7 +109,11 @@ export interface LoadOptions {
   files?: LoadRequest['files'];
 }
 
-export function loadRequest(config: AltCLIPConfig, weights: WeightStore, options: LoadOptions = {}): LoadRequest {
+export function loadRequest(
+  config: AltCLIPConfig,
+  weights: WeightStore,
+  options: LoadOptions = {},
+): LoadRequest {
   return {
     config,
     weights,

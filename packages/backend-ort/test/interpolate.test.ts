@@ -5,7 +5,9 @@ import { interpolatePositionTable } from '../src/index.js';
 import { expectClose, readGoldenIndex, readGoldenTensors, TINY_DIR } from './golden.js';
 
 describe.skipIf(!TINY_DIR)('interpolatePositionTable (bicubic, align_corners=False)', () => {
-  const cases = TINY_DIR ? readGoldenIndex().cases.filter((c) => c.outputs?.['debug.position_embeddings']) : [];
+  const cases = TINY_DIR
+    ? readGoldenIndex().cases.filter((c) => c.outputs?.['debug.position_embeddings'])
+    : [];
 
   it('has interpolation goldens to check', () => {
     expect(cases.length).toBeGreaterThanOrEqual(3);

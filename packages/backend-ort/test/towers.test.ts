@@ -12,22 +12,43 @@ import {
 } from '@altclip/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ortNodeBackend, ortWebBackend } from '../src/index.js';
-import { expectClose, loadRequest, readGoldenIndex, readGoldenTensors, TINY_DIR, tinyConfig, toleranceOf } from './golden.js';
+import {
+  expectClose,
+  loadRequest,
+  readGoldenIndex,
+  readGoldenTensors,
+  TINY_DIR,
+  tinyConfig,
+  toleranceOf,
+} from './golden.js';
 
 const index = TINY_DIR ? readGoldenIndex() : undefined;
-const towerCases = index?.cases.filter((c) => c.entry.startsWith('AltCLIPModel.') && c.outputs && Object.keys(c.outputs).length > 0) ?? [];
+const towerCases =
+  index?.cases.filter(
+    (c) => c.entry.startsWith('AltCLIPModel.') && c.outputs && Object.keys(c.outputs).length > 0,
+  ) ?? [];
 
 const runtimes = [
   { name: 'ort-node', backend: ortNodeBackend, device: 'cpu' as const, graphs: ['fused', 'plain'] },
   { name: 'ort-web', backend: ortWebBackend, device: 'wasm' as const, graphs: ['fused', 'plain'] },
 ];
 
+/** Adds `hidden_states.N` / `attentions.N` entries for the lists a tower returned. */
+function addNumbered(
+  outputs: Record<string, Tensor | undefined>,
+  result: { hiddenStates?: readonly Tensor[]; attentions?: readonly Tensor[] },
+): void {
+  for (const [i, t] of (result.hiddenStates ?? []).entries()) outputs[`hidden_states.${i}`] = t;
+  for (const [i, t] of (result.attentions ?? []).entries()) outputs[`attentions.${i}`] = t;
+}
+
 /** Runs one golden tower case through a backend model and checks every recorded output. */
 async function checkTowerCase(model: BackendModel, name: string): Promise<number> {
   const c = towerCases.find((x) => x.name === name)!;
   const config = tinyConfig();
   const tensors = await readGoldenTensors(c);
-  const input = (arg: string) => (c.inputs[arg] ? (tensors.get(c.inputs[arg].key) as Tensor<'int64'>) : undefined);
+  const input = (arg: string) =>
+    c.inputs[arg] ? (tensors.get(c.inputs[arg].key) as Tensor<'int64'>) : undefined;
   const options = {
     outputHiddenStates: c.options?.output_hidden_states === true,
     outputAttentions: c.options?.output_attentions === true,
@@ -41,25 +62,42 @@ async function checkTowerCase(model: BackendModel, name: string): Promise<number
       tokenTypeIds: input('token_type_ids'),
     };
     const result = await model.runText(prepareTextInputs(config.textConfig, textInputs), options);
-    outputs = { last_hidden_state: result.lastHiddenState, pooler_output: result.poolerOutput, text_features: result.features };
-    result.hiddenStates?.forEach((t, i) => (outputs[`hidden_states.${i}`] = t));
-    result.attentions?.forEach((t, i) => (outputs[`attentions.${i}`] = t));
+    outputs = {
+      last_hidden_state: result.lastHiddenState,
+      pooler_output: result.poolerOutput,
+      text_features: result.features,
+    };
+    addNumbered(outputs, result);
   } else {
     const pixelValues = tensors.get(c.inputs.pixel_values.key) as Tensor<'float32'>;
     const result = await model.runVision(
-      prepareVisionInputs(config.visionConfig, { pixelValues, interpolatePosEncoding: c.options?.interpolate_pos_encoding === true }),
+      prepareVisionInputs(config.visionConfig, {
+        pixelValues,
+        interpolatePosEncoding: c.options?.interpolate_pos_encoding === true,
+      }),
       options,
     );
-    outputs = { last_hidden_state: result.lastHiddenState, pooler_output: result.poolerOutput, image_features: result.features };
-    result.hiddenStates?.forEach((t, i) => (outputs[`hidden_states.${i}`] = t));
-    result.attentions?.forEach((t, i) => (outputs[`attentions.${i}`] = t));
+    outputs = {
+      last_hidden_state: result.lastHiddenState,
+      pooler_output: result.poolerOutput,
+      image_features: result.features,
+    };
+    addNumbered(outputs, result);
   }
   let worst = 0;
   for (const [outName, spec] of Object.entries(c.outputs!)) {
     if (outName.startsWith('debug.')) continue;
     const actual = outputs[outName];
     expect(actual, `${c.name}: output ${outName}`).toBeDefined();
-    worst = Math.max(worst, expectClose(actual!, tensors.get(spec.key)!, toleranceOf(index!, outName, spec), `${c.name} ${outName}`));
+    worst = Math.max(
+      worst,
+      expectClose(
+        actual!,
+        tensors.get(spec.key)!,
+        toleranceOf(index!, outName, spec),
+        `${c.name} ${outName}`,
+      ),
+    );
   }
   return worst;
 }
@@ -83,7 +121,11 @@ describe.skipIf(!TINY_DIR)('tower goldens (built graphs, model.safetensors)', ()
         beforeAll(async () => {
           await runtime.backend.init();
           model = await runtime.backend.loadModel(
-            loadRequest(tinyConfig(), weights, { device: runtime.device, cacheDir, backendOptions: { graph } }),
+            loadRequest(tinyConfig(), weights, {
+              device: runtime.device,
+              cacheDir,
+              backendOptions: { graph },
+            }),
           );
         });
         afterAll(async () => model?.dispose());

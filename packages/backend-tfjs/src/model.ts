@@ -13,7 +13,7 @@ import {
   type VisionTowerOutputs,
   type WeightStore,
 } from '@altclip/core';
-import { parameterShapes, type TowerSelection } from './keys.js';
+import { parameterLayout, parameterShapes, type TowerSelection } from './keys.js';
 import { type DropoutContext, ParameterMap } from './layers.js';
 import { onDevice, tf } from './runtime.js';
 import { positionTable, type TextTensors, type TowerResult, textTower, visionTower } from './towers.js';
@@ -50,7 +50,7 @@ export function pixelTensor(pixelValues: Tensor<'float32'>): tf.Tensor4D {
   return tf.tensor4d(pixelValues.data, pixelValues.dims as [number, number, number, number]);
 }
 
-async function toCore(tensor: tf.Tensor): Promise<Tensor<'float32'>> {
+export async function toCore(tensor: tf.Tensor): Promise<Tensor<'float32'>> {
   // A copy: the cpu backend hands out its own storage.
   const data = new Float32Array(await tensor.data<'float32'>());
   return new Tensor('float32', data, tensor.shape);
@@ -73,12 +73,15 @@ export class TfjsModel implements BackendModel {
   readonly device: Device;
   readonly towers: TowerSelection;
   readonly parameters = new ParameterMap();
+  /** Hugging Face shape of every parameter. */
+  readonly parameterShapes: ReadonlyMap<string, readonly number[]>;
   #disposed = false;
 
   private constructor(config: AltCLIPConfig, device: Device, towers: TowerSelection) {
     this.config = config;
     this.device = device;
     this.towers = towers;
+    this.parameterShapes = parameterShapes(config, towers);
   }
 
   /** Reads the towers' weights from the store into variables on the device (float16 / bfloat16 widened). */
@@ -92,9 +95,9 @@ export class TfjsModel implements BackendModel {
       for (const [key, shape] of shapes) {
         const value = await readChecked(request.weights, key, shape);
         await onDevice(request.device, () => {
-          const initial = tf.tensor(value.data, shape, 'float32');
-          model.parameters.variables.set(key, tf.variable(initial, true));
-          initial.dispose();
+          const stored = tf.tidy(() => toStoredLayout(key, tf.tensor(value.data, shape, 'float32')));
+          model.parameters.variables.set(key, tf.variable(stored, true));
+          stored.dispose();
         });
         loaded += 1;
         request.onProgress?.({ stage: 'load', item: key, loaded, total: shapes.size });
@@ -171,6 +174,39 @@ export class TfjsModel implements BackendModel {
     });
   }
 
+  /** A parameter in the Hugging Face layout (a copy). */
+  async getParameter(key: string): Promise<Tensor<'float32'>> {
+    this.#check();
+    const variable = this.parameters.get(key);
+    return onDevice(this.device, async () => {
+      // A clone: for plain parameters the layout change is the variable itself, which must not be disposed.
+      const value = tf.tidy(() => tf.clone(toHuggingFaceLayout(key, variable, this.#shape(key))));
+      try {
+        return await toCore(value);
+      } finally {
+        value.dispose();
+      }
+    });
+  }
+
+  /** Replaces a parameter's values, given in the Hugging Face layout and shape. */
+  async setParameter(key: string, value: Tensor): Promise<void> {
+    this.#check();
+    const variable = this.parameters.get(key) as tf.Variable;
+    const shape = this.#shape(key);
+    if (value.dims.join(',') !== shape.join(',')) {
+      throw new InputError(`parameter '${key}' has shape [${shape}], got [${value.dims}]`);
+    }
+    const data = value.type === 'float32' ? (value.data as Float32Array) : Float32Array.from(value.data as ArrayLike<number>);
+    await onDevice(this.device, () => {
+      tf.tidy(() => variable.assign(toStoredLayout(key, tf.tensor(data, shape, 'float32'))));
+    });
+  }
+
+  #shape(key: string): number[] {
+    return [...(this.parameterShapes.get(key) ?? [])];
+  }
+
   /** The stored `logit_scale` (the log of the scale), when the model has both towers and projections. */
   async logitScale(): Promise<number | undefined> {
     const variable = this.parameters.variables.get('logit_scale');
@@ -222,6 +258,30 @@ export class TfjsModel implements BackendModel {
     this.#disposed = true;
     for (const variable of this.parameters.variables.values()) variable.dispose();
     this.parameters.variables.clear();
+  }
+}
+
+/** A Hugging Face tensor in the layout the model computes with (see `parameterLayout`). */
+function toStoredLayout(key: string, value: tf.Tensor): tf.Tensor {
+  switch (parameterLayout(key, value.shape)) {
+    case 'transposed':
+      return tf.transpose(value);
+    case 'patch':
+      return tf.transpose(tf.reshape(value, [value.shape[0], -1]));
+    default:
+      return value;
+  }
+}
+
+/** The inverse of `toStoredLayout`, for a parameter or its gradient. */
+export function toHuggingFaceLayout(key: string, stored: tf.Tensor, hfShape: number[]): tf.Tensor {
+  switch (parameterLayout(key, hfShape)) {
+    case 'transposed':
+      return tf.transpose(stored);
+    case 'patch':
+      return tf.reshape(tf.transpose(stored), hfShape);
+    default:
+      return stored;
   }
 }
 

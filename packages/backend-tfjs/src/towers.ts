@@ -2,6 +2,7 @@ import type { AltCLIPTextConfig, AltCLIPVisionConfig } from '@altclip/core';
 import { interpolatePositions } from './interpolate.js';
 import {
   activation,
+  batchMatMul,
   type DropoutContext,
   dropout,
   layerNorm,
@@ -49,13 +50,11 @@ function attention(
   context: DropoutContext,
 ): { context: tf.Tensor; probs: tf.Tensor } {
   const headDim = q.shape[q.rank - 1] / heads;
-  let scores = tf.mul(
-    tf.matMul(splitHeads(q, heads), splitHeads(k, heads), false, true),
-    1 / Math.sqrt(headDim),
-  );
+  const keysT = tf.transpose(splitHeads(k, heads), [0, 1, 3, 2]);
+  let scores = tf.mul(batchMatMul(splitHeads(q, heads), keysT), 1 / Math.sqrt(headDim));
   if (mask) scores = tf.add(scores, mask);
   const probs = tf.softmax(scores);
-  const merged = mergeHeads(tf.matMul(dropout(probs, dropoutRate, context), splitHeads(v, heads)));
+  const merged = mergeHeads(batchMatMul(dropout(probs, dropoutRate, context), splitHeads(v, heads)));
   return { context: merged, probs };
 }
 
@@ -167,15 +166,9 @@ export function visionTower(
     ),
     [batch * gridHeight * gridWidth, channels * patch * patch],
   );
-  const kernel = tf.reshape(p.get(`${prefix}embeddings.patch_embedding.weight`), [
-    hidden,
-    channels * patch * patch,
-  ]);
-  const patchEmbeds = tf.reshape(tf.matMul(patches, kernel, false, true), [
-    batch,
-    gridHeight * gridWidth,
-    hidden,
-  ]);
+  // The kernel is held as [C*P*P, D] (see parameterLayout).
+  const kernel = p.get(`${prefix}embeddings.patch_embedding.weight`) as tf.Tensor2D;
+  const patchEmbeds = tf.reshape(tf.matMul(patches, kernel), [batch, gridHeight * gridWidth, hidden]);
   const classEmbeds = tf.broadcastTo(
     tf.reshape(p.get(`${prefix}embeddings.class_embedding`), [1, 1, hidden]),
     [batch, 1, hidden],

@@ -8,7 +8,7 @@ import {
   writeSafetensors,
 } from '@altclip/core';
 import type { DropoutContext } from './layers.js';
-import { pixelTensor, TfjsModel, textTensors } from './model.js';
+import { pixelTensor, TfjsModel, textTensors, toCore, toHuggingFaceLayout } from './model.js';
 import { onDevice, tf } from './runtime.js';
 import { textTower, visionTower } from './towers.js';
 
@@ -173,8 +173,13 @@ export class Trainer {
         const out = new Map<string, Tensor<'float32'>>();
         for (const key of this.trainableKeys) {
           const variable = this.model.parameters.variables.get(key) as tf.Variable;
-          const grad = grads[variable.name];
-          out.set(key, new Tensor('float32', new Float32Array(await grad.data<'float32'>()), grad.shape));
+          const hfShape = [...(this.model.parameterShapes.get(key) ?? [])];
+          const grad = tf.tidy(() => tf.clone(toHuggingFaceLayout(key, grads[variable.name], hfShape)));
+          try {
+            out.set(key, await toCore(grad));
+          } finally {
+            grad.dispose();
+          }
         }
         return { loss: (await value.data())[0], grads: out };
       } finally {
@@ -212,7 +217,8 @@ export class Trainer {
 
   /** Writes the parameters as a safetensors file (Node). */
   async saveSafetensors(path: string): Promise<void> {
-    await writeSafetensors(path, await this.parameters(), { format: 'pt' });
+    // An array, not the Map: core's writer takes anything with keys() and get() for a WeightStore.
+    await writeSafetensors(path, [...(await this.parameters())], { format: 'pt' });
   }
 
   /** Writes `config.json` and `model.safetensors` into a folder (Node), like `save_pretrained`. */
@@ -235,12 +241,8 @@ export function createTrainer(model: TrainableModel, options: TrainerOptions = {
 }
 
 /** Every parameter of a tfjs model as core Tensors keyed by Hugging Face names. */
-export function exportParameters(model: TfjsModel): Promise<Map<string, Tensor<'float32'>>> {
-  return onDevice(model.device, async () => {
-    const out = new Map<string, Tensor<'float32'>>();
-    for (const [key, variable] of model.parameters.variables) {
-      out.set(key, new Tensor('float32', new Float32Array(await variable.data<'float32'>()), variable.shape));
-    }
-    return out;
-  });
+export async function exportParameters(model: TfjsModel): Promise<Map<string, Tensor<'float32'>>> {
+  const out = new Map<string, Tensor<'float32'>>();
+  for (const key of model.parameters.variables.keys()) out.set(key, await model.getParameter(key));
+  return out;
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, normalize, resolve } from 'node:path';
+import { basename, join, normalize, resolve } from 'node:path';
 import { Tensor } from '@altclip/core';
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
@@ -13,24 +13,31 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
-/** Bundles test/browser/entry.ts for the browser; core comes from source, Node-only imports stay external. */
-async function bundle(): Promise<string> {
+/**
+ * Bundles test/browser/entry.ts for the browser; core comes from source, Node-only imports stay external.
+ * With code splitting, modules core imports both statically and dynamically become chunks instead of
+ * lazily initialised wrappers (which left a module constant undefined in a single-file bundle).
+ */
+async function bundle(): Promise<Map<string, string>> {
   const result = await build({
-    entryPoints: [join(import.meta.dirname, 'browser', 'entry.ts')],
+    entryPoints: { bundle: join(import.meta.dirname, 'browser', 'entry.ts') },
     bundle: true,
     write: false,
+    splitting: true,
+    outdir: '/',
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    external: ['node:*'],
+    // Dynamically imported by core on Node only (hub downloads, .bin reading).
+    external: ['node:*', '@huggingface/hub', 'yauzl'],
     alias: { '@altclip/core': join(ROOT, 'packages', 'core', 'src', 'index.ts') },
     logLevel: 'error',
   });
-  return result.outputFiles[0].text;
+  return new Map(result.outputFiles.map((file) => [`/${basename(file.path)}`, file.text]));
 }
 
 /** Serves the bundle and the tiny fixture folder on 127.0.0.1. */
-async function serve(script: string): Promise<Server> {
+async function serve(scripts: Map<string, string>): Promise<Server> {
   const tiny = TINY_DIR as string;
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
@@ -38,9 +45,9 @@ async function serve(script: string): Promise<Server> {
       if (url.pathname === '/') {
         response.setHeader('content-type', 'text/html');
         response.end('<!doctype html><script type="module" src="/bundle.js"></script>');
-      } else if (url.pathname === '/bundle.js') {
+      } else if (scripts.has(url.pathname)) {
         response.setHeader('content-type', 'text/javascript');
-        response.end(script);
+        response.end(scripts.get(url.pathname));
       } else if (url.pathname.startsWith('/tiny/')) {
         const path = normalize(join(tiny, decodeURIComponent(url.pathname.slice('/tiny/'.length))));
         if (!path.startsWith(tiny)) throw new Error('outside the fixture folder');

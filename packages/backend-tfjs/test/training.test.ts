@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import '@altclip/backend-ort';
 import {
+  AltCLIPModel,
   computeHead,
   openSafetensors,
   prepareTextInputs,
@@ -10,7 +14,7 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer, type PairBatch, TfjsModel } from '../src/index.js';
-import { loadGolden, loadTinyConfig, readCase, TINY_DIR } from './golden.js';
+import { compare, loadGolden, loadTinyConfig, readCase, TINY_DIR } from './golden.js';
 
 tf.env().set('PROD', true);
 const TOWERS = { text: true, vision: true, withProjection: true };
@@ -99,16 +103,15 @@ describe.skipIf(!TINY_DIR)('training on tfjs cpu', () => {
     const step = 1e-2;
     const report: string[] = [];
     for (const [key, index] of probes) {
-      const variable = model.parameters.variables.get(key) as tf.Variable;
-      const original = (await variable.data<'float32'>()).slice();
+      const original = await model.getParameter(key);
       const lossAt = async (delta: number) => {
-        const values = original.slice();
+        const values = original.data.slice();
         values[index] += delta;
-        variable.assign(tf.tensor(values, variable.shape));
+        await model.setParameter(key, new Tensor('float32', values, original.dims));
         return trainer.loss(batch);
       };
       const numeric = ((await lossAt(step)) - (await lossAt(-step))) / (2 * step);
-      variable.assign(tf.tensor(original, variable.shape));
+      await model.setParameter(key, original);
       const analytic = (grads.get(key) as Tensor<'float32'>).data[index];
       report.push(
         `${key}[${index}]: analytic ${analytic.toExponential(4)} numeric ${numeric.toExponential(4)}`,
@@ -177,6 +180,22 @@ describe.skipIf(!TINY_DIR)('training on tfjs cpu', () => {
     expect(d.features?.data).toEqual(c.features?.data);
     const head = computeHead(b.features!, d.features!, (await reloaded.logitScale())!, true);
     expect(head.loss!.data[0]).toBeCloseTo(after, 4);
+
+    // save_pretrained layout, reloaded by the onnxruntime backend: the same outputs as tfjs.
+    const dir = await mkdtemp(join(tmpdir(), 'altclip-tfjs-'));
+    try {
+      await trainer.savePretrained(dir);
+      const ort = await AltCLIPModel.fromPretrained(dir, { backend: 'ort-node', device: 'cpu' });
+      const ortOut = await ort.forward({ ...batch, returnLoss: true });
+      const tfjsHead = computeHead(a.features!, c.features!, (await tuned.logitScale())!, true);
+      expect(compare(ortOut.textEmbeds, tfjsHead.textEmbeds, 1e-5, 1e-4).violations).toBe(0);
+      expect(compare(ortOut.imageEmbeds, tfjsHead.imageEmbeds, 1e-5, 1e-4).violations).toBe(0);
+      expect(compare(ortOut.logitsPerText, tfjsHead.logitsPerText, 1e-4, 1e-4).violations).toBe(0);
+      expect(ortOut.loss!.data[0]).toBeCloseTo(after, 4);
+      await ort.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
     trainer.dispose();
     await reloaded.dispose();
     await tuned.dispose();

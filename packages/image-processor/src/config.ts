@@ -1,7 +1,9 @@
 import { ConfigError } from '@altclip/core';
 import { Resample } from './resize.js';
 
-export type SizeSpec = { readonly shortestEdge: number } | { readonly height: number; readonly width: number };
+export type SizeSpec =
+  | { readonly shortestEdge: number }
+  | { readonly height: number; readonly width: number };
 
 /** The fields of a `preprocessor_config.json` for `CLIPImageProcessor`, camelCased. */
 export interface ImageProcessorConfig {
@@ -42,7 +44,8 @@ function positiveInt(field: string, value: unknown): number {
 
 function bool(field: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'boolean') throw new ConfigError(field, `expected true or false, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'boolean')
+    throw new ConfigError(field, `expected true or false, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -58,13 +61,22 @@ function parseSize(value: unknown, fallback: SizeSpec): SizeSpec {
       return { shortestEdge: positiveInt('size.shortest_edge', dict.shortest_edge) };
     }
     if ('height' in dict && 'width' in dict) {
-      return { height: positiveInt('size.height', dict.height), width: positiveInt('size.width', dict.width) };
+      return {
+        height: positiveInt('size.height', dict.height),
+        width: positiveInt('size.width', dict.width),
+      };
     }
   }
-  throw new ConfigError('size', `expected an int, {shortest_edge} or {height, width}, got ${JSON.stringify(value)}`);
+  throw new ConfigError(
+    'size',
+    `expected an int, {shortest_edge} or {height, width}, got ${JSON.stringify(value)}`,
+  );
 }
 
-function parseCropSize(value: unknown, fallback: { height: number; width: number }): { height: number; width: number } {
+function parseCropSize(
+  value: unknown,
+  fallback: { height: number; width: number },
+): { height: number; width: number } {
   if (value === undefined || value === null) return fallback;
   if (typeof value === 'number') {
     const side = positiveInt('crop_size', value);
@@ -72,7 +84,10 @@ function parseCropSize(value: unknown, fallback: { height: number; width: number
   }
   if (typeof value === 'object' && !Array.isArray(value) && 'height' in value && 'width' in value) {
     const dict = value as Record<string, unknown>;
-    return { height: positiveInt('crop_size.height', dict.height), width: positiveInt('crop_size.width', dict.width) };
+    return {
+      height: positiveInt('crop_size.height', dict.height),
+      width: positiveInt('crop_size.width', dict.width),
+    };
   }
   throw new ConfigError('crop_size', `expected an int or {height, width}, got ${JSON.stringify(value)}`);
 }
@@ -80,7 +95,11 @@ function parseCropSize(value: unknown, fallback: { height: number; width: number
 function channelTriple(field: string, value: unknown, fallback: readonly number[]): readonly number[] {
   if (value === undefined || value === null) return fallback;
   const list = typeof value === 'number' ? [value, value, value] : value;
-  if (!Array.isArray(list) || list.length !== 3 || list.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+  if (
+    !Array.isArray(list) ||
+    list.length !== 3 ||
+    list.some((v) => typeof v !== 'number' || !Number.isFinite(v))
+  ) {
     throw new ConfigError(field, `expected 3 numbers (one per RGB channel), got ${JSON.stringify(value)}`);
   }
   return list as number[];
@@ -94,7 +113,10 @@ export function parseImageProcessorConfig(json: unknown): ImageProcessorConfig {
   const raw = json as Record<string, unknown>;
   const resample = raw.resample ?? CLIP_DEFAULTS.resample;
   if (typeof resample !== 'number' || !Number.isInteger(resample) || resample < 0 || resample > 5) {
-    throw new ConfigError('resample', `expected a PIL filter number 0..5, got ${JSON.stringify(raw.resample)}`);
+    throw new ConfigError(
+      'resample',
+      `expected a PIL filter number 0..5, got ${JSON.stringify(raw.resample)}`,
+    );
   }
   const rescaleFactor = raw.rescale_factor ?? CLIP_DEFAULTS.rescaleFactor;
   if (typeof rescaleFactor !== 'number' || !Number.isFinite(rescaleFactor)) {
@@ -119,7 +141,8 @@ export function parseImageProcessorConfig(json: unknown): ImageProcessorConfig {
 
 /** The config in Hugging Face's current (dict) form. */
 export function imageProcessorConfigToJSON(config: ImageProcessorConfig): Record<string, unknown> {
-  const size = 'shortestEdge' in config.size ? { shortest_edge: config.size.shortestEdge } : { ...config.size };
+  const size =
+    'shortestEdge' in config.size ? { shortest_edge: config.size.shortestEdge } : { ...config.size };
   return {
     do_resize: config.doResize,
     size,

@@ -52,11 +52,14 @@ async function readLocation(location: string | URL, name: string): Promise<Uint8
   const isRemote = /^(https?:|data:|blob:)/i.test(href);
   if (isNode && !isRemote) {
     const { readPath } = await loadNodeIO();
-    const path = location instanceof URL ? decodeURIComponent(location.pathname) : location;
+    const url = location instanceof URL ? location : /^file:/i.test(href) ? new URL(href) : undefined;
+    const path = url ? decodeURIComponent(url.pathname) : href;
     try {
       return await readPath(path);
     } catch (error) {
-      throw new ImageDecodeError(name, `cannot read the file (${(error as Error).message})`, { cause: error });
+      throw new ImageDecodeError(name, `cannot read the file (${(error as Error).message})`, {
+        cause: error,
+      });
     }
   }
   return fetchBytes(href, name);
@@ -64,8 +67,13 @@ async function readLocation(location: string | URL, name: string): Promise<Uint8
 
 /** Pixels drawn by the browser: RGBA from a canvas. */
 function drawToPixels(source: CanvasImageSource, width: number, height: number): RawImage {
-  const canvas = hasGlobal('OffscreenCanvas') ? new OffscreenCanvas(width, height) : Object.assign(document.createElement('canvas'), { width, height });
-  const context = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
+  const canvas = hasGlobal('OffscreenCanvas')
+    ? new OffscreenCanvas(width, height)
+    : Object.assign(document.createElement('canvas'), { width, height });
+  const context = canvas.getContext('2d') as
+    | CanvasRenderingContext2D
+    | OffscreenCanvasRenderingContext2D
+    | null;
   if (!context) throw new InputError('loadImage: no 2D canvas context available');
   context.drawImage(source, 0, 0);
   const { data } = context.getImageData(0, 0, width, height);
@@ -95,24 +103,47 @@ export async function loadImage(input: ImageInput, options: LoadImageOptions = {
   }
   if (isInstance(input, 'ImageData')) {
     const { data, width, height } = input as ImageData;
-    return toRGB({ data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width, height, channels: 4 });
+    return toRGB({
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width,
+      height,
+      channels: 4,
+    });
   }
   if (isInstance(input, 'HTMLImageElement')) {
     const image = input as HTMLImageElement;
+    // Decode the element's file ourselves when it can be fetched and read (exact); else fall back to the canvas.
+    const source = image.currentSrc || image.src;
+    if (source) {
+      try {
+        return await decodeImage(await fetchBytes(source, name), name, options);
+      } catch {
+        // Cross-origin, unsupported format (SVG, AVIF...) or corrupt: use what the browser decoded.
+      }
+    }
     if (!image.complete) await image.decode();
     return toRGB(drawToPixels(image, image.naturalWidth, image.naturalHeight));
   }
-  if (isInstance(input, 'ImageBitmap') || isInstance(input, 'HTMLCanvasElement') || isInstance(input, 'OffscreenCanvas')) {
+  if (
+    isInstance(input, 'ImageBitmap') ||
+    isInstance(input, 'HTMLCanvasElement') ||
+    isInstance(input, 'OffscreenCanvas')
+  ) {
     const source = input as ImageBitmap | HTMLCanvasElement | OffscreenCanvas;
     return toRGB(drawToPixels(source, source.width, source.height));
   }
   if (typeof input === 'object' && input !== null && 'data' in input && 'channels' in input) {
     const raw = input as RawImage;
     const view = raw.data as ArrayBufferView;
-    const data = raw.data instanceof Uint8Array ? raw.data : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    const data =
+      raw.data instanceof Uint8Array
+        ? raw.data
+        : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
     const image = { data, width: raw.width, height: raw.height, channels: raw.channels };
     validateRawImage(image, name);
     return toRGB(image);
   }
-  throw new InputError(`${name}: unsupported image input (path, URL, bytes, Blob, raw pixels, ImageData, ImageBitmap, image or canvas)`);
+  throw new InputError(
+    `${name}: unsupported image input (path, URL, bytes, Blob, raw pixels, ImageData, ImageBitmap, image or canvas)`,
+  );
 }

@@ -1,15 +1,14 @@
-import * as core from '@altclip/core';
-import { InputError, type ModelFiles, NotSupportedError, type OpenModelOptions, Tensor } from '@altclip/core';
+import { InputError, type ModelFiles, type OpenModelOptions, openModel, Tensor } from '@altclip/core';
 import {
   type ImageProcessorConfig,
   imageProcessorConfigToJSON,
   parseImageProcessorConfig,
 } from './config.js';
-import { centerCrop } from './crop.js';
+import { centerCrop, centerCropWindow, padToWindow, visiblePart } from './crop.js';
 import type { DecodeOptions } from './decode/index.js';
 import { type ImageInput, loadImage } from './load.js';
 import { type RawImage, toRGB, validateRawImage } from './raw-image.js';
-import { resize } from './resize.js';
+import { resize, resizeRegion } from './resize.js';
 
 export const PREPROCESSOR_CONFIG_FILE = 'preprocessor_config.json';
 
@@ -64,8 +63,6 @@ export class CLIPImageProcessor {
     ref: string,
     options: OpenModelOptions & ImageProcessorOptions = {},
   ): Promise<CLIPImageProcessor> {
-    const openModel = (core as { openModel?: (ref: string, options?: OpenModelOptions) => Promise<ModelFiles> }).openModel;
-    if (!openModel) throw new NotSupportedError('fromPretrained needs openModel from @altclip/core');
     return CLIPImageProcessor.fromFiles(await openModel(ref, options), options);
   }
 
@@ -76,58 +73,91 @@ export class CLIPImageProcessor {
   /** Resize and center crop (the uint8 steps) of one decoded image, as the processor applies them. */
   prepare(image: RawImage): RawImage {
     validateRawImage(image);
-    let current = this.config.doConvertRgb ? toRGB(image) : image;
+    const current = this.config.doConvertRgb ? toRGB(image) : image;
     if (current.channels !== 3) {
       throw new InputError(`image has ${current.channels} channels; set do_convert_rgb or pass RGB pixels`);
     }
-    if (this.config.doResize) {
-      current = resize(current, resizeOutputSize(current.width, current.height, this.config.size), this.config.resample);
-    }
-    if (this.config.doCenterCrop) current = centerCrop(current, this.config.cropSize);
-    return current;
+    if (!this.config.doResize)
+      return this.config.doCenterCrop ? centerCrop(current, this.config.cropSize) : current;
+    const size = resizeOutputSize(current.width, current.height, this.config.size);
+    if (!this.config.doCenterCrop) return resize(current, size, this.config.resample);
+    // Resize only the pixels the crop keeps: the same bytes as resizing everything, without the waste
+    // (a 1000x3 strip would otherwise become a 224x74666 image first).
+    const window = centerCropWindow(size.width, size.height, this.config.cropSize);
+    const visible = visiblePart(size.width, size.height, window);
+    const part = visible && resizeRegion(current, size, this.config.resample, visible);
+    return padToWindow(part, window, visible, 3);
   }
 
-  /** Rescale + normalize + HWC→CHW of an RGB uint8 image into `out` at `offset`. */
-  private writePixelValues(image: RawImage, out: Float32Array, offset: number): void {
+  /** Rescale + normalize + HWC→CHW of one prepared RGB uint8 image. */
+  pixelValuesOf(image: RawImage): PixelValues {
     const plane = image.width * image.height;
     const { data } = image;
+    const out = new Float32Array(3 * plane);
     const [red, green, blue] = this.lookup;
     for (let i = 0, p = 0; i < plane; i++, p += 3) {
-      out[offset + i] = red[data[p]];
-      out[offset + plane + i] = green[data[p + 1]];
-      out[offset + 2 * plane + i] = blue[data[p + 2]];
+      out[i] = red[data[p]];
+      out[plane + i] = green[data[p + 1]];
+      out[2 * plane + i] = blue[data[p + 2]];
     }
+    return { data: out, width: image.width, height: image.height };
   }
 
-  /** Preprocesses one image or a batch; every image must end at the same size (true with center crop). */
+  /** One image, end to end: float32 CHW values. `name` labels errors (default: the path or kind of input). */
+  async preprocessImage(input: ImageInput, name?: string): Promise<PixelValues> {
+    return this.pixelValuesOf(this.prepare(await loadImage(input, { ...this.options, name })));
+  }
+
+  /**
+   * Preprocesses one image or a batch (one image at a time, so a large batch never holds all decoded images);
+   * every image must end at the same size (true with center crop).
+   */
   async preprocess(images: ImageInput | readonly ImageInput[]): Promise<ImageProcessorOutput> {
     const list = Array.isArray(images) ? (images as readonly ImageInput[]) : [images as ImageInput];
     if (list.length === 0) throw new InputError('preprocess: no images');
-    const batch = list.length > 1;
-    const prepared = await Promise.all(
-      list.map(async (input, index) => {
-        const name = batch ? `images[${index}]${typeof input === 'string' ? ` (${input})` : ''}` : undefined;
-        try {
-          return this.prepare(await loadImage(input, { ...this.options, name }));
-        } catch (error) {
-          if (batch && error instanceof InputError) throw new InputError(`images[${index}]: ${error.message}`);
-          throw error;
-        }
-      }),
-    );
-    const { width, height } = prepared[0];
-    prepared.forEach((image, index) => {
-      if (image.width !== width || image.height !== height) {
-        throw new InputError(
-          `images[${index}] is ${image.width}x${image.height} after preprocessing, images[0] is ${width}x${height}: cannot stack (enable center crop)`,
-        );
+    const results: PixelValues[] = [];
+    for (const [index, input] of list.entries()) {
+      const name = list.length > 1 ? batchItemName(input, index) : undefined;
+      try {
+        results.push(await this.preprocessImage(input, name));
+      } catch (error) {
+        if (list.length > 1 && error instanceof InputError)
+          throw new InputError(`images[${index}]: ${error.message}`);
+        throw error;
       }
-    });
-    const size = 3 * width * height;
-    const out = new Float32Array(prepared.length * size);
-    prepared.forEach((image, index) => this.writePixelValues(image, out, index * size));
-    return { pixelValues: new Tensor('float32', out, [prepared.length, 3, height, width]) };
+    }
+    return stackPixelValues(results);
   }
+}
+
+/** float32 CHW values of one preprocessed image. */
+export interface PixelValues {
+  readonly data: Float32Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** How errors name the i-th image of a batch. */
+export function batchItemName(input: unknown, index: number): string {
+  return `images[${index}]${typeof input === 'string' ? ` (${input})` : ''}`;
+}
+
+/** Stacks per-image values into `[N, 3, H, W]`; all images must have one size. */
+export function stackPixelValues(results: readonly PixelValues[]): ImageProcessorOutput {
+  const { width, height } = results[0];
+  for (const [index, image] of results.entries()) {
+    if (image.width !== width || image.height !== height) {
+      throw new InputError(
+        `images[${index}] is ${image.width}x${image.height} after preprocessing, images[0] is ${width}x${height}: cannot stack (enable center crop)`,
+      );
+    }
+  }
+  const size = 3 * width * height;
+  if (results.length === 1)
+    return { pixelValues: new Tensor('float32', results[0].data, [1, 3, height, width]) };
+  const out = new Float32Array(results.length * size);
+  for (const [index, image] of results.entries()) out.set(image.data, index * size);
+  return { pixelValues: new Tensor('float32', out, [results.length, 3, height, width]) };
 }
 
 /**
@@ -146,3 +176,14 @@ function valueTable(config: ImageProcessorConfig, channel: number): Float32Array
   return table;
 }
 
+/**
+ * `CLIPImageProcessor.fromConfig(config).preprocess(images)` in one call; `config` is a preprocessor_config.json
+ * object (default: CLIP's defaults, which are AltCLIP's settings).
+ */
+export function preprocess(
+  images: ImageInput | readonly ImageInput[],
+  config: unknown = {},
+  options?: ImageProcessorOptions,
+): Promise<ImageProcessorOutput> {
+  return CLIPImageProcessor.fromConfig(config, options).preprocess(images);
+}

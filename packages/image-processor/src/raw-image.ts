@@ -19,7 +19,8 @@ export function validateRawImage(image: RawImage, what = 'image'): void {
     ['height', height],
     ['channels', channels],
   ] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new InputError(`${what}: ${name} must be a positive integer`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new InputError(`${what}: ${name} must be a positive integer`);
   }
   if (channels > 4) throw new InputError(`${what}: ${channels} channels (1 to 4 are supported)`);
   if (data.length !== width * height * channels) {

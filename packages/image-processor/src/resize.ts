@@ -67,33 +67,40 @@ interface Coefficients {
   readonly weights: Int32Array;
 }
 
-/** Pillow's precompute_coeffs + normalize_coeffs_8bpc for one axis. */
-function precomputeCoefficients(inSize: number, outSize: number, filter: Filter): Coefficients {
+/** Pillow's precompute_coeffs + normalize_coeffs_8bpc for one axis, for outputs [first, first + count). */
+function precomputeCoefficients(
+  inSize: number,
+  outSize: number,
+  filter: Filter,
+  first: number,
+  count: number,
+): Coefficients {
   const scale = inSize / outSize;
-  const filterScale = scale < 1 ? 1 : scale;
+  const filterScale = Math.max(scale, 1);
   const support = filter.support * filterScale;
   const ksize = Math.ceil(support) * 2 + 1;
   const inverseScale = 1 / filterScale;
-  const bounds = new Int32Array(outSize * 2);
-  const weights = new Int32Array(outSize * ksize);
+  const bounds = new Int32Array(count * 2);
+  const weights = new Int32Array(count * ksize);
   const taps = new Float64Array(ksize);
-  for (let out = 0; out < outSize; out++) {
-    const center = (out + 0.5) * scale;
+  for (let i = 0; i < count; i++) {
+    const center = (first + i + 0.5) * scale;
     const lo = Math.max(Math.trunc(center - support + 0.5), 0);
-    const count = Math.min(Math.trunc(center + support + 0.5), inSize) - lo;
+    const n = Math.min(Math.trunc(center + support + 0.5), inSize) - lo;
     let total = 0;
-    for (let j = 0; j < count; j++) {
+    for (let j = 0; j < n; j++) {
       const w = filter.weight((j + lo - center + 0.5) * inverseScale);
       taps[j] = w;
       total += w;
     }
-    const base = out * ksize;
-    for (let j = 0; j < count; j++) {
+    const base = i * ksize;
+    for (let j = 0; j < n; j++) {
       const w = total !== 0 ? taps[j] / total : taps[j];
-      weights[base + j] = w < 0 ? Math.trunc(-0.5 + w * (1 << PRECISION_BITS)) : Math.trunc(0.5 + w * (1 << PRECISION_BITS));
+      weights[base + j] =
+        w < 0 ? Math.trunc(-0.5 + w * (1 << PRECISION_BITS)) : Math.trunc(0.5 + w * (1 << PRECISION_BITS));
     }
-    bounds[out * 2] = lo;
-    bounds[out * 2 + 1] = count;
+    bounds[i * 2] = lo;
+    bounds[i * 2 + 1] = n;
   }
   return { ksize, bounds, weights };
 }
@@ -124,14 +131,16 @@ function resampleHorizontal(
       const count = bounds[x * 2 + 1];
       const k = x * ksize;
       if (channels === 3) {
+        // Pillow's int32 accumulators: the sums provably stay inside int32, so `| 0` loses nothing and keeps
+        // V8 on integer arithmetic.
         let s0 = HALF;
         let s1 = HALF;
         let s2 = HALF;
         for (let j = 0, p = start; j < count; j++, p += 3) {
           const w = weights[k + j];
-          s0 += src[p] * w;
-          s1 += src[p + 1] * w;
-          s2 += src[p + 2] * w;
+          s0 = (s0 + Math.imul(src[p], w)) | 0;
+          s1 = (s1 + Math.imul(src[p + 1], w)) | 0;
+          s2 = (s2 + Math.imul(src[p + 2], w)) | 0;
         }
         out[o++] = clip8(s0);
         out[o++] = clip8(s1);
@@ -139,7 +148,8 @@ function resampleHorizontal(
       } else {
         for (let c = 0; c < channels; c++) {
           let s = HALF;
-          for (let j = 0, p = start + c; j < count; j++, p += channels) s += src[p] * weights[k + j];
+          for (let j = 0, p = start + c; j < count; j++, p += channels)
+            s = (s + Math.imul(src[p], weights[k + j])) | 0;
           out[o++] = clip8(s);
         }
       }
@@ -157,17 +167,17 @@ function resampleVertical(
   { ksize, bounds, weights }: Coefficients,
 ): Uint8Array {
   const out = new Uint8Array(outHeight * rowLength);
-  const sums = new Float64Array(rowLength);
+  const sums = new Int32Array(rowLength);
   for (let y = 0; y < outHeight; y++) {
     const first = bounds[y * 2] - rowOffset;
     const count = bounds[y * 2 + 1];
     const k = y * ksize;
     sums.fill(HALF);
-    // Row by row keeps memory access sequential; integer sums are exact in doubles, so the order is free.
+    // Row by row keeps memory access sequential; integer sums are exact, so the order is free.
     for (let j = 0; j < count; j++) {
       const w = weights[k + j];
       const row = (first + j) * rowLength;
-      for (let i = 0; i < rowLength; i++) sums[i] += src[row + i] * w;
+      for (let i = 0; i < rowLength; i++) sums[i] = (sums[i] + Math.imul(src[row + i], w)) | 0;
     }
     const base = y * rowLength;
     for (let i = 0; i < rowLength; i++) out[base + i] = clip8(sums[i]);
@@ -176,21 +186,22 @@ function resampleVertical(
 }
 
 /** PIL NEAREST (ImagingScaleAffine): positions accumulated by repeated addition, as Pillow does. */
-function nearestIndices(inSize: number, outSize: number): Int32Array {
+function nearestIndices(inSize: number, outSize: number, first: number, count: number): Int32Array {
   const step = inSize / outSize;
-  const indices = new Int32Array(outSize);
+  const indices = new Int32Array(count);
   let pos = step * 0.5;
-  for (let i = 0; i < outSize; i++) {
-    indices[i] = Math.min(Math.trunc(pos), inSize - 1);
+  for (let i = 0; i < first + count; i++) {
+    if (i >= first) indices[i - first] = Math.min(Math.trunc(pos), inSize - 1);
     pos += step;
   }
   return indices;
 }
 
-function resizeNearest(image: RawImage, width: number, height: number): RawImage {
+function resizeNearest(image: RawImage, size: { width: number; height: number }, region: Region): RawImage {
   const { data, channels } = image;
-  const xs = nearestIndices(image.width, width);
-  const ys = nearestIndices(image.height, height);
+  const { width, height } = region;
+  const xs = nearestIndices(image.width, size.width, region.left, width);
+  const ys = nearestIndices(image.height, size.height, region.top, height);
   const out = new Uint8Array(width * height * channels);
   const srcStride = image.width * channels;
   let o = 0;
@@ -204,38 +215,97 @@ function resizeNearest(image: RawImage, width: number, height: number): RawImage
   return { data: out, width, height, channels };
 }
 
+/** A rectangle of the output image: `[top, top + height) x [left, left + width)`. */
+export interface Region {
+  readonly top: number;
+  readonly left: number;
+  readonly height: number;
+  readonly width: number;
+}
+
 /**
  * `PIL.Image.resize((width, height), resample)` on an 8-bit image, bit for bit: Pillow's two-pass fixed-point
  * convolution (horizontal first, support widened when downscaling), or NEAREST. Same size returns the input.
  */
-export function resize(image: RawImage, size: { width: number; height: number }, resample: Resample = Resample.BICUBIC): RawImage {
+export function resize(
+  image: RawImage,
+  size: { width: number; height: number },
+  resample: Resample = Resample.BICUBIC,
+): RawImage {
+  return resizeRegion(image, size, resample, { top: 0, left: 0, height: size.height, width: size.width });
+}
+
+/**
+ * Only `region` of what `resize` would return (each output pixel depends on the source alone, so the bytes are
+ * the same): the processor computes just the part its center crop keeps.
+ */
+export function resizeRegion(
+  image: RawImage,
+  size: { width: number; height: number },
+  resample: Resample,
+  region: Region,
+): RawImage {
   validateRawImage(image);
   const { width, height } = size;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new InputError(`resize: invalid target size ${width}x${height}`);
   }
-  if (width === image.width && height === image.height) return image;
-  if (resample === Resample.NEAREST) return resizeNearest(image, width, height);
-  const filter = FILTERS[resample];
-  if (!filter) throw new InputError(`resize: unknown resample filter ${resample} (0 to 5 are PIL's)`);
+  const { top, left } = region;
+  if (
+    top < 0 ||
+    left < 0 ||
+    region.width < 1 ||
+    region.height < 1 ||
+    top + region.height > height ||
+    left + region.width > width
+  ) {
+    throw new InputError(`resize: region outside the ${width}x${height} output`);
+  }
   const { channels } = image;
   const needHorizontal = width !== image.width;
   const needVertical = height !== image.height;
-  const vertical = needVertical ? precomputeCoefficients(image.height, height, filter) : undefined;
-  let data = image.data;
-  let rowOffset = 0;
-  if (needHorizontal) {
-    const horizontal = precomputeCoefficients(image.width, width, filter);
-    // Like Pillow, run the horizontal pass only over the source rows the vertical pass will read.
-    let firstRow = 0;
-    let rows = image.height;
-    if (vertical) {
-      firstRow = vertical.bounds[0];
-      rows = vertical.bounds[(height - 1) * 2] + vertical.bounds[(height - 1) * 2 + 1] - firstRow;
-    }
-    data = resampleHorizontal(data, image.width, channels, firstRow, rows, width, horizontal);
-    rowOffset = firstRow;
+  if (!needHorizontal && !needVertical) {
+    if (region.width === width && region.height === height) return image;
+    return copyRegion(image, region);
   }
-  if (vertical) data = resampleVertical(data, width * channels, rowOffset, height, vertical);
-  return { data, width, height, channels };
+  if (resample === Resample.NEAREST) return resizeNearest(image, size, region);
+  const filter = FILTERS[resample];
+  if (!filter) throw new InputError(`resize: unknown resample filter ${resample} (0 to 5 are PIL's)`);
+  const vertical = needVertical
+    ? precomputeCoefficients(image.height, height, filter, top, region.height)
+    : undefined;
+  // Like Pillow, run the horizontal pass only over the source rows the vertical pass will read.
+  let firstRow = top;
+  let rows = region.height;
+  if (vertical) {
+    firstRow = vertical.bounds[0];
+    const last = (region.height - 1) * 2;
+    rows = vertical.bounds[last] + vertical.bounds[last + 1] - firstRow;
+  }
+  const data = needHorizontal
+    ? resampleHorizontal(
+        image.data,
+        image.width,
+        channels,
+        firstRow,
+        rows,
+        region.width,
+        precomputeCoefficients(image.width, width, filter, left, region.width),
+      )
+    : copyRegion(image, { top: firstRow, left, height: rows, width: region.width }).data;
+  const out = vertical
+    ? resampleVertical(data, region.width * channels, firstRow, region.height, vertical)
+    : data;
+  return { data: out, width: region.width, height: region.height, channels };
+}
+
+function copyRegion(image: RawImage, region: Region): RawImage {
+  const { channels } = image;
+  const rowBytes = region.width * channels;
+  const out = new Uint8Array(region.height * rowBytes);
+  for (let y = 0; y < region.height; y++) {
+    const src = ((region.top + y) * image.width + region.left) * channels;
+    out.set(image.data.subarray(src, src + rowBytes), y * rowBytes);
+  }
+  return { data: out, width: region.width, height: region.height, channels };
 }

@@ -1,6 +1,8 @@
 /** True under Node.js (also Deno/Bun in Node mode); false in browsers and web workers. */
 export const isNode =
-  typeof process !== 'undefined' && typeof process.versions === 'object' && typeof process.versions.node === 'string';
+  typeof process !== 'undefined' &&
+  typeof process.versions === 'object' &&
+  typeof process.versions.node === 'string';
 
 type NodeIO = typeof import('./node-io.js');
 let nodeIO: Promise<NodeIO> | undefined;

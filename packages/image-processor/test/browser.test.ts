@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -12,7 +12,8 @@ import { floatBytes, IMAGES_DIR, type ImageEntry, imagesPath, readJSON, sha256 }
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && process.env.CI) throw new Error(`${CHROMIUM} missing under CI (tools/install-system-deps.sh installs it)`);
+if (!hasChromium && process.env.CI)
+  throw new Error(`${CHROMIUM} missing under CI (tools/install-system-deps.sh installs it)`);
 const root = resolve(import.meta.dirname, '..', '..', '..');
 const require = createRequire(import.meta.url);
 
@@ -62,7 +63,7 @@ describe.skipIf(!hasChromium || !IMAGES_DIR)('headless Chromium', () => {
     server = createServer((request, response) => {
       const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
       const file = path.startsWith('/inputs/') ? imagesPath(path.slice(1)) : join(dir, path.slice(1));
-      if (!file.startsWith(dir) && !file.startsWith(imagesPath('inputs')) || !existsSync(file)) {
+      if ((!file.startsWith(dir) && !file.startsWith(imagesPath('inputs'))) || !existsSync(file)) {
         response.writeHead(404).end();
         return;
       }
@@ -73,7 +74,14 @@ describe.skipIf(!hasChromium || !IMAGES_DIR)('headless Chromium', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+      ],
     });
   });
 
@@ -92,7 +100,11 @@ describe.skipIf(!hasChromium || !IMAGES_DIR)('headless Chromium', () => {
     const urls = files.map((file) => `${base}/${file}`);
     const results = await page.evaluate(
       ([urls, config, as]) =>
-        (globalThis as unknown as { altclipTest: { preprocessAll: (u: string[], c: unknown, a: string) => Promise<BrowserResult[]> } }).altclipTest.preprocessAll(urls, config, as),
+        (
+          globalThis as unknown as {
+            altclipTest: { preprocessAll: (u: string[], c: unknown, a: string) => Promise<BrowserResult[]> };
+          }
+        ).altclipTest.preprocessAll(urls, config, as),
       [urls, config, as] as const,
     );
     await page.close();
@@ -103,7 +115,10 @@ describe.skipIf(!hasChromium || !IMAGES_DIR)('headless Chromium', () => {
   it('gives the same pixelValues as Node for every PNG fixture (Blob input)', async () => {
     const pngs = entries.filter((entry) => entry.file.endsWith('.png'));
     expect(pngs.length).toBeGreaterThanOrEqual(15);
-    const results = await runInPage(pngs.map((entry) => entry.file), 'blob');
+    const results = await runInPage(
+      pngs.map((entry) => entry.file),
+      'blob',
+    );
     const processor = CLIPImageProcessor.fromConfig(config);
     for (const [i, entry] of pngs.entries()) {
       const { pixelValues } = await processor.preprocess(imagesPath(entry.file));
@@ -115,8 +130,11 @@ describe.skipIf(!hasChromium || !IMAGES_DIR)('headless Chromium', () => {
   });
 
   it('decodes JPEG (libjpeg-turbo wasm), WebP, GIF and BMP from URLs exactly as in Node', async () => {
-    const others = entries.filter((entry) => !entry.file.endsWith('.png') && !entry.file.includes('arith') && !entry.file.includes('3840'));
-    const results = await runInPage(others.map((entry) => entry.file), 'url');
+    const others = entries.filter((entry) => !entry.file.endsWith('.png') && !entry.file.includes('arith'));
+    const results = await runInPage(
+      others.map((entry) => entry.file),
+      'url',
+    );
     for (const [i, entry] of others.entries()) {
       expect(results[i].error, entry.file).toBeUndefined();
       expect(results[i].decodedSha256, entry.file).toBe(entry.decoded_sha256);
@@ -124,12 +142,31 @@ describe.skipIf(!hasChromium || !IMAGES_DIR)('headless Chromium', () => {
     }
   });
 
+  it('decodes an <img> element from its file, exactly', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/index.html`);
+    await page.waitForFunction(() => 'altclipTest' in globalThis);
+    const entry = entries.find((e) => e.file === 'inputs/rgba_motorcycle.png') as ImageEntry;
+    const hash = await page.evaluate(
+      (url) =>
+        (
+          globalThis as unknown as { altclipTest: { viaImageElement: (u: string) => Promise<string> } }
+        ).altclipTest.viaImageElement(url),
+      `${base}/${entry.file}`,
+    );
+    await page.close();
+    expect(hash).toBe(entry.decoded_sha256);
+  });
+
   it('accepts an ImageBitmap (browser-decoded, shape only)', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/index.html`);
     await page.waitForFunction(() => 'altclipTest' in globalThis);
     const shape = await page.evaluate(
-      (url) => (globalThis as unknown as { altclipTest: { viaBitmap: (u: string) => Promise<unknown> } }).altclipTest.viaBitmap(url),
+      (url) =>
+        (
+          globalThis as unknown as { altclipTest: { viaBitmap: (u: string) => Promise<unknown> } }
+        ).altclipTest.viaBitmap(url),
       `${base}/inputs/skimage_chelsea_rgb.png`,
     );
     await page.close();

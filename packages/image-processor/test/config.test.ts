@@ -1,6 +1,14 @@
 import { ConfigError } from '@altclip/core';
 import { describe, expect, it } from 'vitest';
-import { CLIP_DEFAULTS, CLIPImageProcessor, parseImageProcessorConfig, Resample, resizeOutputSize } from '../src/index.js';
+import {
+  CLIP_DEFAULTS,
+  CLIPImageProcessor,
+  parseImageProcessorConfig,
+  preprocess,
+  Resample,
+  resizeOutputSize,
+} from '../src/index.js';
+import { folderFiles, IMAGES_DIR, imagesPath } from './helpers.js';
 
 describe('parseImageProcessorConfig', () => {
   it('reads the legacy form: int size is the shortest edge, int crop is square, missing keys default', () => {
@@ -73,5 +81,38 @@ describe('resizeOutputSize', () => {
     expect(resizeOutputSize(1000, 3, { shortestEdge: 224 })).toEqual({ width: 74666, height: 224 });
     expect(resizeOutputSize(5, 5, { shortestEdge: 224 })).toEqual({ width: 224, height: 224 });
     expect(resizeOutputSize(451, 300, { height: 10, width: 20 })).toEqual({ width: 20, height: 10 });
+  });
+});
+
+describe.skipIf(!IMAGES_DIR)('loading from model files', () => {
+  it('fromPretrained reads preprocessor_config.json from a local folder (legacy int sizes)', async () => {
+    const processor = await CLIPImageProcessor.fromPretrained(imagesPath('variants', 'a_legacy_int_sizes'), {
+      localFilesOnly: true,
+    });
+    expect(processor.config).toEqual(CLIP_DEFAULTS);
+  });
+
+  it('fromFiles reads the same config through any ModelFiles', async () => {
+    const processor = await CLIPImageProcessor.fromFiles(
+      folderFiles(imagesPath('variants', 'd_se256_crop240x200')),
+    );
+    expect(processor.config.size).toEqual({ shortestEdge: 256 });
+    expect(processor.config.cropSize).toEqual({ height: 240, width: 200 });
+  });
+});
+
+describe('preprocess()', () => {
+  it('runs the default (AltCLIP) config on raw pixels', async () => {
+    const image = { data: new Uint8Array(4 * 2 * 3).fill(255), width: 4, height: 2, channels: 3 };
+    const { pixelValues } = await preprocess(image);
+    expect(pixelValues.dims).toEqual([1, 3, 224, 224]);
+    // White everywhere: (1 - mean) / std per channel, in float32.
+    const expected = [0, 1, 2].map((c) =>
+      Math.fround(
+        Math.fround(Math.fround(255 / 255) - Math.fround(CLIP_DEFAULTS.imageMean[c])) /
+          Math.fround(CLIP_DEFAULTS.imageStd[c]),
+      ),
+    );
+    for (let c = 0; c < 3; c++) expect(pixelValues.data[c * 224 * 224 + 1000]).toBe(expected[c]);
   });
 });

@@ -14,27 +14,33 @@ const samples = {
 };
 
 describe.skipIf(!IMAGES_DIR)('corrupt and truncated files', () => {
-  it.each(Object.entries(samples))('a truncated %s gives ImageDecodeError naming the input', async (_kind, file) => {
-    const bytes = new Uint8Array(readFileSync(imagesPath(file)));
-    const truncated = bytes.slice(0, Math.floor(bytes.length * 0.6));
-    const error = await loadImage(truncated, { name: `cut-${file}` }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ImageDecodeError);
-    expect((error as ImageDecodeError).input).toBe(`cut-${file}`);
-    expect((error as Error).message).toContain(`cut-${file}`);
-  });
+  it.each(Object.entries(samples))(
+    'a truncated %s gives ImageDecodeError naming the input',
+    async (_kind, file) => {
+      const bytes = new Uint8Array(readFileSync(imagesPath(file)));
+      const truncated = bytes.slice(0, Math.floor(bytes.length * 0.6));
+      const error = await loadImage(truncated, { name: `cut-${file}` }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ImageDecodeError);
+      expect((error as ImageDecodeError).input).toBe(`cut-${file}`);
+      expect((error as Error).message).toContain(`cut-${file}`);
+    },
+  );
 
   it('keeps decoding after a libjpeg error (the wasm instance is replaced)', async () => {
     const bytes = new Uint8Array(readFileSync(imagesPath(samples.jpeg)));
     const garbage = bytes.slice();
     garbage.fill(0x55, 300, 2000);
-    for (let i = 0; i < 3; i++) await expect(loadImage(bytes.slice(0, 700))).rejects.toBeInstanceOf(ImageDecodeError);
+    for (let i = 0; i < 3; i++)
+      await expect(loadImage(bytes.slice(0, 700))).rejects.toBeInstanceOf(ImageDecodeError);
     await loadImage(garbage).catch(() => undefined);
     const image = await loadImage(bytes);
     expect([image.width, image.height]).toEqual([227, 149]);
   });
 
   it('rejects unknown formats with NotSupportedError', async () => {
-    await expect(loadImage(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]))).rejects.toBeInstanceOf(NotSupportedError);
+    await expect(loadImage(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]))).rejects.toBeInstanceOf(
+      NotSupportedError,
+    );
   });
 
   it('names a missing file', async () => {
@@ -56,7 +62,9 @@ describe.skipIf(!IMAGES_DIR)('corrupt and truncated files', () => {
     const error = await processor.preprocess([imagesPath(samples.gif), bad]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImageDecodeError);
     expect((error as ImageDecodeError).input).toBe('images[1]');
-    const large = await processor.preprocess([imagesPath(samples.gif), imagesPath('inputs/altclip_man.jpg')]).catch((e: unknown) => e);
+    const large = await processor
+      .preprocess([imagesPath(samples.gif), imagesPath('inputs/altclip_man.jpg')])
+      .catch((e: unknown) => e);
     expect(large).toBeInstanceOf(ImageTooLargeError);
     expect((large as Error).message).toContain('images[1] (');
   });
@@ -69,12 +77,19 @@ describe('raw pixel inputs', () => {
     const la = await loadImage({ data: new Uint8Array([10, 0, 20, 255]), width: 2, height: 1, channels: 2 });
     expect([...la.data]).toEqual([10, 10, 10, 20, 20, 20]);
     // Alpha is dropped, never composited: RGB under alpha 0 is kept.
-    const rgba = await loadImage({ data: new Uint8Array([1, 2, 3, 0, 4, 5, 6, 128]), width: 2, height: 1, channels: 4 });
+    const rgba = await loadImage({
+      data: new Uint8Array([1, 2, 3, 0, 4, 5, 6, 128]),
+      width: 2,
+      height: 1,
+      channels: 4,
+    });
     expect([...rgba.data]).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('rejects raw pixels whose size does not add up', async () => {
-    await expect(loadImage({ data: new Uint8Array(5), width: 2, height: 1, channels: 3 })).rejects.toBeInstanceOf(InputError);
+    await expect(
+      loadImage({ data: new Uint8Array(5), width: 2, height: 1, channels: 3 }),
+    ).rejects.toBeInstanceOf(InputError);
   });
 
   it('refuses to stack images of different sizes without center crop', async () => {
@@ -84,5 +99,15 @@ describe('raw pixel inputs', () => {
     await expect(processor.preprocess([a, b])).rejects.toBeInstanceOf(InputError);
     const { pixelValues } = await processor.preprocess([a, a]);
     expect(pixelValues.dims).toEqual([2, 3, 448, 224]);
+  });
+});
+
+describe.skipIf(!IMAGES_DIR)('paths', () => {
+  it('accepts file: URLs as strings and URL objects in Node', async () => {
+    const path = imagesPath(samples.bmp);
+    const url = new URL(`file://${path}`);
+    const [a, b, c] = await Promise.all([loadImage(path), loadImage(url), loadImage(url.href)]);
+    expect(Buffer.compare(a.data, b.data)).toBe(0);
+    expect(Buffer.compare(a.data, c.data)).toBe(0);
   });
 });

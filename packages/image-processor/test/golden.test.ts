@@ -13,19 +13,27 @@ import {
   sha256,
   window,
 } from './helpers.js';
-import { asFloat32, readSafetensors } from './safetensors.js';
+import { asFloat32, readGolden } from './safetensors.js';
 
 const index = IMAGES_DIR ? readJSON<{ images: ImageEntry[] }>('index.json') : { images: [] };
 const ARITHMETIC = 'inputs/ljt_testimgari_arith.jpg';
 
-const totals = { images: 0, decodedIdentical: 0, resizedIdentical: 0, pixelValuesBitExact: 0, maxPixelDiff: 0 };
+const totals = {
+  images: 0,
+  decodedIdentical: 0,
+  resizedIdentical: 0,
+  pixelValuesBitExact: 0,
+  maxPixelDiff: 0,
+};
 
 describe.skipIf(!IMAGES_DIR)('golden images (default config)', () => {
   let processor: CLIPImageProcessor;
   let exifProcessor: CLIPImageProcessor;
   beforeAll(async () => {
     processor = await CLIPImageProcessor.fromFiles(folderFiles(imagesPath('golden')));
-    exifProcessor = await CLIPImageProcessor.fromFiles(folderFiles(imagesPath('golden')), { exifOrientation: 'apply' });
+    exifProcessor = await CLIPImageProcessor.fromFiles(folderFiles(imagesPath('golden')), {
+      exifOrientation: 'apply',
+    });
   });
   afterAll(() => {
     console.log(`image goldens: ${JSON.stringify(totals)}`);
@@ -33,7 +41,7 @@ describe.skipIf(!IMAGES_DIR)('golden images (default config)', () => {
 
   it.each(index.images.map((entry) => [entry.file, entry] as const))('%s', async (_file, entry) => {
     totals.images++;
-    const golden = readSafetensors(imagesPath(entry.golden));
+    const golden = await readGolden(imagesPath(entry.golden));
     const [height, width] = entry.decoded_size;
     // 1. Decoding (as PIL.Image.open + convert("RGB")).
     let decoded: RawImage;
@@ -45,9 +53,12 @@ describe.skipIf(!IMAGES_DIR)('golden images (default config)', () => {
       decoded = await loadImage(imagesPath(entry.file));
       expect([decoded.height, decoded.width, decoded.channels]).toEqual([height, width, 3]);
       expect(sha256(decoded.data)).toBe(entry.decoded_sha256);
-      if (entry.decoded_stored === 'full') expect(firstMismatch(decoded.data, golden.decoded.bytes)).toBeUndefined();
+      if (entry.decoded_stored === 'full')
+        expect(firstMismatch(decoded.data, golden.decoded.bytes)).toBeUndefined();
       for (const [name, box] of Object.entries(entry.decoded_patches ?? {})) {
-        expect(firstMismatch(window(decoded, box.top, box.left, box.height, box.width), golden[name].bytes)).toBeUndefined();
+        expect(
+          firstMismatch(window(decoded, box.top, box.left, box.height, box.width), golden[name].bytes),
+        ).toBeUndefined();
       }
       totals.decodedIdentical++;
     }
@@ -58,7 +69,9 @@ describe.skipIf(!IMAGES_DIR)('golden images (default config)', () => {
     expect(sha256(resized.data)).toBe(entry.resized_sha256);
     if (entry.resized_window) {
       const box = entry.resized_window;
-      expect(firstMismatch(window(resized, box.top, box.left, box.height, box.width), golden.resized_window.bytes)).toBeUndefined();
+      expect(
+        firstMismatch(window(resized, box.top, box.left, box.height, box.width), golden.resized_window.bytes),
+      ).toBeUndefined();
     } else {
       expect(firstMismatch(resized.data, golden.resized.bytes)).toBeUndefined();
     }
@@ -78,9 +91,13 @@ describe.skipIf(!IMAGES_DIR)('golden images (default config)', () => {
       const rotated = await loadImage(imagesPath(entry.file), { exifOrientation: 'apply' });
       expect(sha256(rotated.data)).toBe(exif.decoded_exif_sha256);
       const rotatedTarget = resizeOutputSize(rotated.width, rotated.height, processor.config.size);
-      expect(sha256(resize(rotated, rotatedTarget, processor.config.resample).data)).toBe(exif.resized_exif_sha256);
+      expect(sha256(resize(rotated, rotatedTarget, processor.config.resample).data)).toBe(
+        exif.resized_exif_sha256,
+      );
       const exifOut = await exifProcessor.preprocess(imagesPath(entry.file));
-      expect(maxAbsDiff(exifOut.pixelValues.data, asFloat32(golden.pixel_values_exif))).toBeLessThanOrEqual(1e-6);
+      expect(maxAbsDiff(exifOut.pixelValues.data, asFloat32(golden.pixel_values_exif))).toBeLessThanOrEqual(
+        1e-6,
+      );
     } else if (entry.file !== ARITHMETIC) {
       const rotated = await loadImage(imagesPath(entry.file), { exifOrientation: 'apply' });
       expect(sha256(rotated.data)).toBe(entry.decoded_sha256);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import type { ModelFiles } from '@altclip/core';
 import { join } from 'node:path';
+import type { ModelFiles } from '@altclip/core';
 import { fixturePath } from '../../../tools/fixtures.js';
 import type { RawImage } from '../src/index.js';
 
@@ -33,7 +33,13 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 /** A [top, left, height, width] window of an HWC uint8 image. */
-export function window(image: RawImage, top: number, left: number, height: number, width: number): Uint8Array {
+export function window(
+  image: RawImage,
+  top: number,
+  left: number,
+  height: number,
+  width: number,
+): Uint8Array {
   const out = new Uint8Array(height * width * image.channels);
   for (let y = 0; y < height; y++) {
     const src = ((top + y) * image.width + left) * image.channels;
@@ -69,7 +75,8 @@ export function folderFiles(folder: string): ModelFiles {
     exists: async (name) => existsSync(path(name)),
     readText: async (name) => readFileSync(path(name), 'utf8'),
     readJSON: async <T>(name: string) => JSON.parse(readFileSync(path(name), 'utf8')) as T,
-    readBytes: async (name) => (existsSync(path(name)) ? new Uint8Array(readFileSync(path(name))) : undefined),
+    readBytes: async (name) =>
+      existsSync(path(name)) ? new Uint8Array(readFileSync(path(name))) : undefined,
     localPath: async (name) => (existsSync(path(name)) ? path(name) : undefined),
   };
 }

@@ -8,20 +8,35 @@ function gradient(width: number, height: number, channels = 3): RawImage {
   return { data, width, height, channels };
 }
 
-const filters = [Resample.NEAREST, Resample.LANCZOS, Resample.BILINEAR, Resample.BICUBIC, Resample.BOX, Resample.HAMMING];
+const filters = [
+  Resample.NEAREST,
+  Resample.LANCZOS,
+  Resample.BILINEAR,
+  Resample.BICUBIC,
+  Resample.BOX,
+  Resample.HAMMING,
+];
 
 describe('resize', () => {
-  it.each(filters)('keeps a constant image constant with filter %i (fixed-point weights sum to 1)', (filter) => {
-    const image: RawImage = { data: new Uint8Array(37 * 23 * 3).fill(201), width: 37, height: 23, channels: 3 };
-    for (const size of [
-      { width: 11, height: 50 },
-      { width: 80, height: 7 },
-    ]) {
-      const out = resize(image, size, filter);
-      expect([out.width, out.height]).toEqual([size.width, size.height]);
-      expect(out.data.every((v) => v === 201)).toBe(true);
-    }
-  });
+  it.each(filters)(
+    'keeps a constant image constant with filter %i (fixed-point weights sum to 1)',
+    (filter) => {
+      const image: RawImage = {
+        data: new Uint8Array(37 * 23 * 3).fill(201),
+        width: 37,
+        height: 23,
+        channels: 3,
+      };
+      for (const size of [
+        { width: 11, height: 50 },
+        { width: 80, height: 7 },
+      ]) {
+        const out = resize(image, size, filter);
+        expect([out.width, out.height]).toEqual([size.width, size.height]);
+        expect(out.data.every((v) => v === 201)).toBe(true);
+      }
+    },
+  );
 
   it('BOX halving averages pixel pairs with round-half-up, as PIL does', () => {
     const image = gradient(8, 4, 1);
@@ -49,7 +64,10 @@ describe('resize', () => {
       const out = resize(many, { width: 4, height: 12 }, Resample.BICUBIC);
       expect(out.data.length).toBe(4 * 12 * channels);
       // Each channel resized alone gives the same bytes as resizing them interleaved.
-      const single = resize({ data: many.data.filter((_, i) => i % channels === 0), width: 9, height: 7, channels: 1 }, { width: 4, height: 12 });
+      const single = resize(
+        { data: many.data.filter((_, i) => i % channels === 0), width: 9, height: 7, channels: 1 },
+        { width: 4, height: 12 },
+      );
       expect([...out.data.filter((_, i) => i % channels === 0)]).toEqual([...single.data]);
     }
   });

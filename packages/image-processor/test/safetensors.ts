@@ -1,26 +1,25 @@
-// Minimal safetensors reader for the golden files (8-byte LE header length, JSON header, raw little-endian data).
-// Test-only: to be replaced by @altclip/core's reader once it lands.
+// Golden files through @altclip/core's safetensors reader, as plain byte arrays for easy comparison.
 import { readFileSync } from 'node:fs';
+import { readSafetensors } from '@altclip/core';
 
 export interface GoldenTensor {
   readonly dtype: string;
   readonly shape: number[];
+  /** The raw little-endian bytes (uint8 pixels as they are). */
   readonly bytes: Uint8Array;
 }
 
-export function readSafetensors(path: string): Record<string, GoldenTensor> {
-  const file = new Uint8Array(readFileSync(path));
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(file.subarray(8, 8 + headerLength))) as Record<
-    string,
-    { dtype: string; shape: number[]; data_offsets: [number, number] }
-  >;
+export async function readGolden(path: string): Promise<Record<string, GoldenTensor>> {
+  const store = readSafetensors(new Uint8Array(readFileSync(path)), path);
   const tensors: Record<string, GoldenTensor> = {};
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const [begin, end] = entry.data_offsets;
-    tensors[name] = { dtype: entry.dtype, shape: entry.shape, bytes: file.slice(8 + headerLength + begin, 8 + headerLength + end) };
+  for (const key of store.keys()) {
+    const tensor = await store.get(key);
+    const data = tensor.data as Uint8Array | Float32Array;
+    tensors[key] = {
+      dtype: store.storedDtype(key) ?? tensor.type,
+      shape: [...tensor.dims],
+      bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    };
   }
   return tensors;
 }

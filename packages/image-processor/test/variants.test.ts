@@ -1,8 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CLIPImageProcessor, centerCrop, loadImage, type RawImage, resize, resizeOutputSize } from '../src/index.js';
-import { firstMismatch, folderFiles, IMAGES_DIR, imagesPath, maxAbsDiff, readJSON, sha256 } from './helpers.js';
-import { asFloat32, readSafetensors } from './safetensors.js';
+import {
+  CLIPImageProcessor,
+  centerCrop,
+  loadImage,
+  type RawImage,
+  resize,
+  resizeOutputSize,
+} from '../src/index.js';
+import {
+  firstMismatch,
+  folderFiles,
+  IMAGES_DIR,
+  imagesPath,
+  maxAbsDiff,
+  readJSON,
+  sha256,
+} from './helpers.js';
+import { asFloat32, readGolden } from './safetensors.js';
 
 interface VariantImage {
   file: string;
@@ -19,7 +34,9 @@ interface Variant {
 }
 
 const variants = IMAGES_DIR ? readJSON<{ variants: Variant[] }>('variants', 'index.json').variants : [];
-const cases = variants.flatMap((variant) => variant.images.map((image) => [`${variant.name} ${image.file}`, variant, image] as const));
+const cases = variants.flatMap((variant) =>
+  variant.images.map((image) => [`${variant.name} ${image.file}`, variant, image] as const),
+);
 
 describe.skipIf(!IMAGES_DIR)('config variants', () => {
   it.each(cases)('%s', async (_name, variant, image) => {
@@ -27,9 +44,9 @@ describe.skipIf(!IMAGES_DIR)('config variants', () => {
     const processor = await CLIPImageProcessor.fromFiles(folderFiles(folder));
     // The file as written (legacy ints or dicts) must parse to the effective config the generator recorded.
     expect(processor.toJSON()).toMatchObject(variant.effective_config);
-    const golden = readSafetensors(imagesPath(image.golden));
+    const golden = await readGolden(imagesPath(image.golden));
     const stem = image.file.replace(/^inputs\//, '').replace(/\.[a-z]+$/, '');
-    const defaults = readSafetensors(imagesPath('golden', `${stem}.safetensors`));
+    const defaults = await readGolden(imagesPath('golden', `${stem}.safetensors`));
     const { pixelValues } = await processor.preprocess(imagesPath(image.file));
     const expected = asFloat32(golden.pixel_values);
     expect(pixelValues.dims).toEqual([1, ...golden.pixel_values.shape]);
@@ -38,7 +55,12 @@ describe.skipIf(!IMAGES_DIR)('config variants', () => {
     // stored as patches).
     if (golden.resized) {
       const decoded: RawImage = defaults.decoded
-        ? { data: defaults.decoded.bytes, width: defaults.decoded.shape[1], height: defaults.decoded.shape[0], channels: 3 }
+        ? {
+            data: defaults.decoded.bytes,
+            width: defaults.decoded.shape[1],
+            height: defaults.decoded.shape[0],
+            channels: 3,
+          }
         : await loadImage(imagesPath(image.file));
       const { width, height } = decoded;
       const size = resizeOutputSize(width, height, processor.config.size);
@@ -54,13 +76,22 @@ describe.skipIf(!IMAGES_DIR)('config variants', () => {
 
 describe.skipIf(!IMAGES_DIR)('batch golden', () => {
   it('stacks 4 images into [4, 3, 224, 224] equal to batch4.safetensors', async () => {
-    const batch = readJSON<{ images: { file: string }[]; pixel_values_sha256: string }>('batch', 'index.json');
-    const processor = CLIPImageProcessor.fromConfig(JSON.parse(readFileSync(imagesPath('batch', 'preprocessor_config.json'), 'utf8')));
+    const batch = readJSON<{ images: { file: string }[]; pixel_values_sha256: string }>(
+      'batch',
+      'index.json',
+    );
+    const processor = CLIPImageProcessor.fromConfig(
+      JSON.parse(readFileSync(imagesPath('batch', 'preprocessor_config.json'), 'utf8')),
+    );
     const { pixelValues } = await processor.preprocess(batch.images.map((image) => imagesPath(image.file)));
-    const golden = readSafetensors(imagesPath('batch', 'batch4.safetensors'));
+    const golden = await readGolden(imagesPath('batch', 'batch4.safetensors'));
     expect(pixelValues.dims).toEqual([4, 3, 224, 224]);
     expect(maxAbsDiff(pixelValues.data, asFloat32(golden.pixel_values))).toBeLessThanOrEqual(1e-6);
-    const bytes = new Uint8Array(pixelValues.data.buffer, pixelValues.data.byteOffset, pixelValues.data.byteLength);
+    const bytes = new Uint8Array(
+      pixelValues.data.buffer,
+      pixelValues.data.byteOffset,
+      pixelValues.data.byteLength,
+    );
     expect(sha256(bytes)).toBe(batch.pixel_values_sha256);
   });
 });

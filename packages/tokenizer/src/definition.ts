@@ -112,6 +112,8 @@ interface JsonAddedToken {
 type JsonComponent = { type: string; [key: string]: unknown } | null | undefined;
 
 const FILE = 'tokenizer.json';
+/** Added tokens beyond the vocabulary are few; a far larger id is a broken file, not a reason to allocate. */
+export const MAX_EXTRA_IDS = 1 << 16;
 const METASPACE = '\u2581';
 
 /**
@@ -137,8 +139,13 @@ export function definitionFromTokenizerJSON(json: unknown): TokenizerDefinition 
   }
   const jsonAdded = (Array.isArray(root.added_tokens) ? root.added_tokens : []) as JsonAddedToken[];
   const addedTokens = jsonAdded.map((t) => {
-    if (typeof t?.content !== 'string' || !Number.isInteger(t.id) || t.id < 0) {
-      throw new CheckpointError(FILE, 'an added_tokens entry lacks content or id');
+    if (
+      typeof t?.content !== 'string' ||
+      !Number.isInteger(t.id) ||
+      t.id < 0 ||
+      t.id > vocab.length + MAX_EXTRA_IDS
+    ) {
+      throw new CheckpointError(FILE, 'an added_tokens entry lacks content or has an implausible id');
     }
     return addedToken(t.content, t.id, {
       lstrip: t.lstrip === true,

@@ -103,6 +103,11 @@ export class SentencePieceNormalizer {
     return out.subarray(0, o);
   }
 
+  /** Drops the output buffer grown for a very long text. */
+  releaseScratch(): void {
+    this.output = new Uint8Array(1024);
+  }
+
   // The replacement chosen by the last normalizePrefix call: bytes [matchStart, matchEnd) of matchSource.
   private matchSource: Uint8Array = REPLACEMENT_CHAR;
   private matchStart = 0;

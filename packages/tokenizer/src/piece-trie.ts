@@ -12,46 +12,32 @@ export class PieceTrie {
 
   /** Keys are `bytes[offsets[k], offsets[k + 1])`, for token ids `ids[k]`. */
   constructor(bytes: Uint8Array, offsets: Int32Array, ids: ArrayLike<number>) {
-    let T=performance.now();
     const linked = buildLinkedTrie(bytes, offsets, ids);
-    console.log('linked', performance.now()-T, linked.nodeCount); T=performance.now();
     const built = new DoubleArrayBuilder(linked.nodeCount * 2 + 512);
     // Depth-first over the linked trie; each node's children are placed in one block.
-    const stack: number[] = [0];
+    const stack = new Int32Array(linked.nodeCount);
+    let depth = 1;
     const daIndex = new Int32Array(linked.nodeCount);
-    const labels: number[] = [];
-    while (stack.length > 0) {
-      const node = stack.pop() as number;
+    const labels = new Int32Array(256);
+    while (depth > 0) {
+      const node = stack[--depth];
       const at = daIndex[node];
       if (linked.value[node] >= 0) built.value[at] = linked.value[node];
-      labels.length = 0;
+      let count = 0;
       for (let child = linked.firstChild[node]; child !== -1; child = linked.nextSibling[child]) {
-        labels.push(linked.label[child]);
+        labels[count++] = linked.label[child];
       }
-      if (labels.length === 0) continue;
-      if (labels.length > 1) labels.sort((a, b) => a - b);
-      const base = built.place(labels, at);
+      if (count === 0) continue;
+      const base = built.place(labels, count, at);
       for (let child = linked.firstChild[node]; child !== -1; child = linked.nextSibling[child]) {
         daIndex[child] = base + linked.label[child];
-        stack.push(child);
+        stack[depth++] = child;
       }
     }
-    console.log('place', performance.now()-T);
     const length = built.usedLength() + 256;
     this.base = built.base.slice(0, length);
     this.check = built.check.slice(0, length);
     this.value = built.value.slice(0, length);
-  }
-
-  /** The id of exactly `key`, or -1. */
-  lookup(key: Uint8Array): number {
-    let node = 0;
-    for (let i = 0; i < key.length; i++) {
-      const next = this.base[node] + key[i];
-      if (this.check[next] !== node) return -1;
-      node = next;
-    }
-    return this.value[node];
   }
 }
 
@@ -108,7 +94,6 @@ class DoubleArrayBuilder {
   private head: number;
   private tail: number;
   private maxUsed = 0;
-  private multiStart = 0;
 
   constructor(capacity: number) {
     this.base = new Int32Array(capacity);
@@ -127,26 +112,21 @@ class DoubleArrayBuilder {
     this.tail = capacity - 1;
   }
 
-  /** Finds a base for the sorted `labels`, claims their cells for `parent`, and returns the base. */
-  place(labels: readonly number[], parent: number): number {
-    const first = labels[0];
-    const last = labels[labels.length - 1];
-    let base = -1;
-    // Blocks of several labels rarely fit the scattered holes at the front, so their search starts further on
-    // (as darts-clone closes old blocks); single labels fill those holes.
-    let p = this.head;
-    if (labels.length > 1 && this.multiStart > p) {
-      p = this.multiStart;
-      while (p < this.check.length && this.check[p] !== -1) p++;
-      if (p >= this.check.length) p = -1;
+  /** Finds a base for `labels[0, count)` (any order), claims their cells for `parent`, and returns the base. */
+  place(labels: Int32Array, count: number, parent: number): number {
+    let first = 255;
+    let last = 0;
+    for (let k = 0; k < count; k++) {
+      first = Math.min(first, labels[k]);
+      last = Math.max(last, labels[k]);
     }
-    let steps = 0;
-    for (; p !== -1; p = this.nextFree[p], steps++) {
+    let base = -1;
+    for (let p = this.head; p !== -1; p = this.nextFree[p]) {
       const candidate = p - first;
       if (candidate < 0) continue;
       if (candidate + last >= this.check.length) break;
       let fits = true;
-      for (let k = 1; k < labels.length; k++) {
+      for (let k = 0; k < count; k++) {
         if (this.check[candidate + labels[k]] !== -1) {
           fits = false;
           break;
@@ -161,10 +141,9 @@ class DoubleArrayBuilder {
       base = Math.max(this.check.length - first, 0);
       this.grow(base + last + 1);
     }
-    if (labels.length > 1 && steps > 64) this.multiStart = Math.max(this.multiStart, base + first - 256);
     this.base[parent] = base;
-    for (const c of labels) {
-      const cell = base + c;
+    for (let k = 0; k < count; k++) {
+      const cell = base + labels[k];
       this.claim(cell);
       this.check[cell] = parent;
       if (cell > this.maxUsed) this.maxUsed = cell;

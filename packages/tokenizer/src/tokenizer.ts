@@ -1,8 +1,10 @@
 import {
+  CheckpointError,
   InputError,
   type ModelFiles,
   ModelNotFoundError,
   type OpenModelOptions,
+  openModel,
   Tensor,
 } from '@altclip/core';
 import {
@@ -16,6 +18,7 @@ import {
   defaultTemplate,
   definitionFromSentencePiece,
   definitionFromTokenizerJSON,
+  MAX_EXTRA_IDS,
   type TemplatePart,
   type TokenizerDefinition,
 } from './definition.js';
@@ -79,6 +82,8 @@ export type TokenIds = readonly number[] | readonly bigint[] | Int32Array | BigI
 type TextInput = string | readonly [string, string];
 
 const SPACE_SYMBOL = /\u2581/g;
+/** Scratch buffers grown past this (UTF-8 bytes of one chunk) are released after the call. */
+const LARGE_TEXT_BYTES = 1 << 20;
 const TOKENIZER_JSON = 'tokenizer.json';
 const SENTENCEPIECE_MODEL = 'sentencepiece.bpe.model';
 
@@ -122,6 +127,12 @@ export class XLMRobertaTokenizer {
     for (const token of settings.addedTokens) {
       const id = token.id >= 0 ? token.id : [...byId.values()].find((t) => t.content === token.content)?.id;
       if (id === undefined) continue;
+      if (id > this.tokens.length + MAX_EXTRA_IDS) {
+        throw new CheckpointError(
+          'tokenizer_config.json',
+          `added token id ${id} is far outside the vocabulary`,
+        );
+      }
       const merged = { ...(byId.get(id) ?? token), ...token, id };
       byId.set(id, merged);
       while (this.tokens.length <= id) this.tokens.push('');
@@ -174,14 +185,7 @@ export class XLMRobertaTokenizer {
     options: FromPretrainedOptions = {},
   ): Promise<XLMRobertaTokenizer> {
     if (typeof ref !== 'string') return XLMRobertaTokenizer.fromFiles(ref, options);
-    // Imported on demand so that the encode path never pulls core's Node-only file and network code.
-    const core = (await import('@altclip/core')) as {
-      openModel?: (ref: string, options?: OpenModelOptions) => Promise<ModelFiles>;
-    };
-    if (typeof core.openModel !== 'function') {
-      throw new ModelNotFoundError(`cannot open '${ref}': this @altclip/core build has no openModel`);
-    }
-    return XLMRobertaTokenizer.fromFiles(await core.openModel(ref, options), options);
+    return XLMRobertaTokenizer.fromFiles(await openModel(ref, options), options);
   }
 
   /** From a ModelFiles-like source: `tokenizer.json` when present, else `sentencepiece.bpe.model`, plus configs. */
@@ -316,11 +320,12 @@ export class XLMRobertaTokenizer {
       if (truncation === false) this.warnIfTooLong(ids.length);
       return ids;
     });
+    // As transformers: 'max_length' pads to maxLength and leaves longer (untruncated) rows as they are.
     const width =
       padding === 'max_length'
-        ? Math.max(maxLength, ...rows.map((r) => r.length))
+        ? maxLength
         : padding === 'longest'
-          ? Math.max(0, ...rows.map((r) => r.length))
+          ? rows.reduce((longest, row) => Math.max(longest, row.length), 0)
           : 0;
     const inputIds = rows.map((row) =>
       row.length < width ? row.concat(Array(width - row.length).fill(this.padTokenId)) : row,
@@ -472,6 +477,11 @@ export class XLMRobertaTokenizer {
         }
       }
       previousUnknown = unknown;
+    }
+    if (written > LARGE_TEXT_BYTES) {
+      this.utf8 = new Uint8Array(1024);
+      this.normalizer.releaseScratch();
+      model.releaseScratch();
     }
   }
 

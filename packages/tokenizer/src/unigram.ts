@@ -27,15 +27,14 @@ export class UnigramModel {
    * @param ids their token ids; `scores` is indexed by token id
    */
   constructor(pieces: readonly string[], ids: ArrayLike<number>, scores: Float32Array, unkId: number) {
-    // All keys packed in one buffer: a quarter million small arrays would cost more in allocation than the trie.
+    // All keys packed in one buffer: a quarter million small arrays (or views) would cost more than the trie.
     let length = 0;
     for (const piece of pieces) length += 3 * piece.length;
     const bytes = new Uint8Array(length);
     const offsets = new Int32Array(pieces.length + 1);
-    const encoder = new TextEncoder();
     let at = 0;
     for (let k = 0; k < pieces.length; k++) {
-      at += encoder.encodeInto(pieces[k], bytes.subarray(at)).written;
+      at = writeUtf8(pieces[k], bytes, at);
       offsets[k + 1] = at;
     }
     this.trie = new PieceTrie(bytes, offsets, ids);
@@ -48,6 +47,15 @@ export class UnigramModel {
 
   get unknownId(): number {
     return this.unkId;
+  }
+
+  /** Drops scratch buffers grown for a very long text (they take about 20 bytes per byte of text). */
+  releaseScratch(): void {
+    this.bestScore = new Float32Array(256);
+    this.startsAt = new Int32Array(256);
+    this.bestId = new Int32Array(256);
+    this.ids = new Int32Array(256);
+    this.starts = new Int32Array(257);
   }
 
   /** Segments `text[0, size)`; the pieces are in `ids` / `starts` (plus `starts[count] = size`). */
@@ -79,7 +87,9 @@ export class UnigramModel {
         const id = value[node];
         if (id >= 0) {
           const end = k + 1;
-          const candidate = Math.fround(scores[id] + tillHere);
+          // SentencePiece adds a piece score (promoted to double by its `score` expression) to the float path
+          // score in double, compares in double, and stores float: ties break on that arithmetic.
+          const candidate = scores[id] + tillHere;
           if (startsAt[end] === -1 || candidate > bestScore[end]) {
             bestScore[end] = candidate;
             startsAt[end] = start;
@@ -114,4 +124,38 @@ export class UnigramModel {
     }
     return count;
   }
+}
+
+/** UTF-8 of `text` into `out` at `at` (lone surrogates as U+FFFD, like TextEncoder); returns the end offset. */
+function writeUtf8(text: string, out: Uint8Array, at: number): number {
+  let o = at;
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x80) {
+      out[o++] = c;
+      continue;
+    }
+    if (c < 0x800) {
+      out[o++] = 0xc0 | (c >> 6);
+      out[o++] = 0x80 | (c & 0x3f);
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+        i++;
+        out[o++] = 0xf0 | (c >> 18);
+        out[o++] = 0x80 | ((c >> 12) & 0x3f);
+        out[o++] = 0x80 | ((c >> 6) & 0x3f);
+        out[o++] = 0x80 | (c & 0x3f);
+        continue;
+      }
+      c = 0xfffd;
+    }
+    out[o++] = 0xe0 | (c >> 12);
+    out[o++] = 0x80 | ((c >> 6) & 0x3f);
+    out[o++] = 0x80 | (c & 0x3f);
+  }
+  return o;
 }

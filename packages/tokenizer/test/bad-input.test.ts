@@ -83,6 +83,16 @@ describe.skipIf(!FIXTURE_DIR)('bad input gets defined behaviour', () => {
       InputError,
     );
     expect(() => tokenizer.batchEncode(['a', 'a b c d'], { returnTensors: true })).toThrow(/padding/);
+    // max_length padding without truncation leaves a longer row as it is (transformers does the same).
+    const ragged = tokenizer.batchEncode(['a', 'a b c d e f'], { padding: 'max_length', maxLength: 5 });
+    expect(ragged.inputIds.map((row) => row.length)).toEqual([5, tokenizer.encode('a b c d e f').length]);
+    expect(() =>
+      tokenizer.batchEncode(['a', 'a b c d e f'], {
+        padding: 'max_length',
+        maxLength: 5,
+        returnTensors: true,
+      }),
+    ).toThrow(InputError);
     expect(() => tokenizer.batchEncode(['a'], { padding: 'max_length', maxLength: 0 })).toThrow(InputError);
   });
 
@@ -104,6 +114,9 @@ describe.skipIf(!FIXTURE_DIR)('bad input gets defined behaviour', () => {
     json.pre_tokenizer = { type: 'ByteLevel' };
     expect(() => XLMRobertaTokenizer.fromTokenizerJSON(json)).toThrow(NotSupportedError);
     expect(() => XLMRobertaTokenizer.fromTokenizerJSON('{"model": 1}')).toThrow(AltCLIPError);
+    json.pre_tokenizer = null;
+    json.added_tokens.push({ id: 2 ** 31, content: '<huge>', special: true });
+    expect(() => XLMRobertaTokenizer.fromTokenizerJSON(json)).toThrow(CheckpointError);
   });
 
   it('warns through console.warn by default', () => {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as core from '@altclip/core';
 import { ModelNotFoundError } from '@altclip/core';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
@@ -13,14 +12,11 @@ describe.skipIf(!FIXTURE_DIR)('loading', () => {
   it('fromPretrained takes a ModelFiles-like source, or a folder through core openModel', async () => {
     const fromSource = await XLMRobertaTokenizer.fromPretrained(folderFiles(TINY));
     expect(fromSource.encode('Hello world')).toEqual([0, 405, 168, 61, 374, 178, 279, 2]);
-    const openModel = (core as { openModel?: unknown }).openModel;
-    if (typeof openModel === 'function') {
-      const fromFolder = await XLMRobertaTokenizer.fromPretrained(TINY);
-      expect(fromFolder.encode('Hello world')).toEqual(fromSource.encode('Hello world'));
-    } else {
-      // Until @altclip/core exports openModel, a folder path gives a clear typed error.
-      await expect(XLMRobertaTokenizer.fromPretrained(TINY)).rejects.toThrow(ModelNotFoundError);
-    }
+    const fromFolder = await XLMRobertaTokenizer.fromPretrained(TINY);
+    expect(fromFolder.encode('Hello world')).toEqual(fromSource.encode('Hello world'));
+    await expect(
+      XLMRobertaTokenizer.fromPretrained(join(TINY, 'no-such-folder'), { localFilesOnly: true }),
+    ).rejects.toThrow(ModelNotFoundError);
   });
 
   it('fails with ModelNotFoundError when neither vocabulary file exists', async () => {

@@ -113,7 +113,11 @@ export class OnnxGraphBuilder<T = unknown> {
     return this.constant(stem, 'int64', dims, new Uint8Array(BigInt64Array.from(values, BigInt).buffer));
   }
 
-  constantFloat32(stem: string, values: readonly number[] | Float32Array, dims: readonly number[] = [values.length]): string {
+  constantFloat32(
+    stem: string,
+    values: readonly number[] | Float32Array,
+    dims: readonly number[] = [values.length],
+  ): string {
     return this.constant(stem, 'float32', dims, new Uint8Array(Float32Array.from(values).buffer));
   }
 
@@ -159,7 +163,12 @@ export class OnnxGraphBuilder<T = unknown> {
   }
 
   /** A single-output node. */
-  op(opType: string, inputs: readonly string[], attributes: Readonly<Record<string, Attribute>> = {}, stem?: string): string {
+  op(
+    opType: string,
+    inputs: readonly string[],
+    attributes: Readonly<Record<string, Attribute>> = {},
+    stem?: string,
+  ): string {
     return this.node(opType, inputs, attributes, { stem })[0];
   }
 

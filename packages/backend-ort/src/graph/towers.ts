@@ -65,11 +65,20 @@ class TowerOps {
   }
 
   /** `x W^T + b` for a Linear `[out, in]` over a 2-D `[tokens, in]` input; int8 weights in the encoder layers. */
-  linear(x: string, prefix: string, inFeatures: number, out: number, options: { bias?: boolean; quantize?: boolean } = {}): string {
+  linear(
+    x: string,
+    prefix: string,
+    inFeatures: number,
+    out: number,
+    options: { bias?: boolean; quantize?: boolean } = {},
+  ): string {
     const bias = options.bias ?? true;
     const key = `${prefix}.weight`;
     if (this.#options.dtype === 'int8' && options.quantize) {
-      const values = this.g.weight(`${stemOf(key)}_q`, 'int8', [inFeatures, out], { kind: 'int8Columns', key });
+      const values = this.g.weight(`${stemOf(key)}_q`, 'int8', [inFeatures, out], {
+        kind: 'int8Columns',
+        key,
+      });
       const scales = this.g.weight(`${stemOf(key)}_scale`, 'float32', [out], { kind: 'int8Scales', key });
       const zeros = this.g.constant('zero_point', 'int8', [out], new Uint8Array(out));
       const inputs = [x, values, scales, zeros];
@@ -81,21 +90,43 @@ class TowerOps {
     return this.g.op('Gemm', inputs, { transB: { i: 1 } });
   }
 
-  layerNorm(x: string, prefix: string, width: number, epsilon: number, names: { weight: string; bias: string } = { weight: 'weight', bias: 'bias' }): string {
-    return this.g.op('LayerNormalization', [x, this.float(`${prefix}.${names.weight}`, [width]), this.float(`${prefix}.${names.bias}`, [width])], {
-      axis: { i: -1 },
-      epsilon: { f: epsilon },
-    });
+  layerNorm(
+    x: string,
+    prefix: string,
+    width: number,
+    epsilon: number,
+    names: { weight: string; bias: string } = { weight: 'weight', bias: 'bias' },
+  ): string {
+    return this.g.op(
+      'LayerNormalization',
+      [x, this.float(`${prefix}.${names.weight}`, [width]), this.float(`${prefix}.${names.bias}`, [width])],
+      {
+        axis: { i: -1 },
+        epsilon: { f: epsilon },
+      },
+    );
   }
 
   /** `LayerNorm(x + skip)`; also returns the sum when asked (`sum` output of SkipLayerNormalization). */
-  skipLayerNorm(x: string, skip: string, prefix: string, width: number, epsilon: number, names = { weight: 'weight', bias: 'bias' }): { normed: string; sum: string } {
+  skipLayerNorm(
+    x: string,
+    skip: string,
+    prefix: string,
+    width: number,
+    epsilon: number,
+    names = { weight: 'weight', bias: 'bias' },
+  ): { normed: string; sum: string } {
     if (this.fused) {
       const gamma = this.float(`${prefix}.${names.weight}`, [width]);
       const beta = this.float(`${prefix}.${names.bias}`, [width]);
       const normed = this.g.fresh('skip_ln');
       const sum = this.g.fresh('skip_sum');
-      this.g.contrib('SkipLayerNormalization', [x, skip, gamma, beta], { epsilon: { f: epsilon } }, [normed, '', '', sum]);
+      this.g.contrib('SkipLayerNormalization', [x, skip, gamma, beta], { epsilon: { f: epsilon } }, [
+        normed,
+        '',
+        '',
+        sum,
+      ]);
       return { normed, sum };
     }
     const sum = this.g.op('Add', [x, skip]);
@@ -105,9 +136,12 @@ class TowerOps {
   activation(x: string, act: Activation): string {
     const g = this.g;
     if (this.fused && (act === 'gelu' || act === 'quick_gelu')) {
-      return act === 'gelu' ? g.contrib('Gelu', [x])[0] : g.contrib('QuickGelu', [x], { alpha: { f: 1.702 } })[0];
+      return act === 'gelu'
+        ? g.contrib('Gelu', [x])[0]
+        : g.contrib('QuickGelu', [x], { alpha: { f: 1.702 } })[0];
     }
-    if (this.fused && (act === 'gelu_new' || act === 'gelu_pytorch_tanh')) return g.contrib('FastGelu', [x])[0];
+    if (this.fused && (act === 'gelu_new' || act === 'gelu_pytorch_tanh'))
+      return g.contrib('FastGelu', [x])[0];
     switch (act) {
       case 'gelu': {
         const erf = g.op('Erf', [g.op('Mul', [x, this.scalar(Math.SQRT1_2)])]);
@@ -161,18 +195,26 @@ class TowerOps {
       });
       return { context: g.op('Reshape', [context, g.constantInt64('tokens_hidden', [-1, hidden])]) };
     }
-    const to4d = g.op('Concat', [shape.batchSeq, g.constantInt64('heads_dim', [heads, headDim])], { axis: { i: 0 } });
-    const split = (t: string, perm: number[]) => g.op('Transpose', [g.op('Reshape', [t, to4d])], { perm: { ints: perm } });
+    const to4d = g.op('Concat', [shape.batchSeq, g.constantInt64('heads_dim', [heads, headDim])], {
+      axis: { i: 0 },
+    });
+    const split = (t: string, perm: number[]) =>
+      g.op('Transpose', [g.op('Reshape', [t, to4d])], { perm: { ints: perm } });
     const scale = 1 / Math.sqrt(headDim);
     // CLIP scales the queries before the product, BERT divides the scores: the same up to rounding, kept as each does it.
-    const q4 = shape.scaleBeforeMatMul ? split(g.op('Mul', [q, this.scalar(scale)]), [0, 2, 1, 3]) : split(q, [0, 2, 1, 3]);
+    const q4 = shape.scaleBeforeMatMul
+      ? split(g.op('Mul', [q, this.scalar(scale)]), [0, 2, 1, 3])
+      : split(q, [0, 2, 1, 3]);
     let scores = g.op('MatMul', [q4, split(k, [0, 2, 3, 1])]);
     if (!shape.scaleBeforeMatMul) scores = g.op('Div', [scores, this.scalar(Math.sqrt(headDim))]);
     if (mask) scores = g.op('Add', [scores, mask.bias]);
     const probabilities = g.op('Softmax', [scores], { axis: { i: -1 } });
     const context4 = g.op('MatMul', [probabilities, split(v, [0, 2, 1, 3])]);
     const merged = g.op('Transpose', [context4], { perm: { ints: [0, 2, 1, 3] } });
-    return { context: g.op('Reshape', [merged, g.constantInt64('tokens_hidden', [-1, hidden])]), probabilities };
+    return {
+      context: g.op('Reshape', [merged, g.constantInt64('tokens_hidden', [-1, hidden])]),
+      probabilities,
+    };
   }
 
   /** Reshapes `[tokens, width]` back to `[B, L, width]`. */
@@ -183,7 +225,9 @@ class TowerOps {
 }
 
 function stemOf(key: string): string {
-  return key.replace(/^(text_model\.roberta\.|text_model\.|vision_model\.)/, '').replace(/[^A-Za-z0-9]+/g, '_');
+  return key
+    .replace(/^(text_model\.roberta\.|text_model\.|vision_model\.)/, '')
+    .replace(/[^A-Za-z0-9]+/g, '_');
 }
 
 export interface BuiltGraph {
@@ -206,25 +250,34 @@ export function buildTextGraph(config: AltCLIPConfig, options: TextGraphOptions)
   const base = 'text_model.roberta';
 
   const ids = options.inputsEmbeds ? undefined : g.input('input_ids', 'int64', ['batch', 'sequence']);
-  const embeds = options.inputsEmbeds ? g.input('inputs_embeds', 'float32', ['batch', 'sequence', H]) : undefined;
+  const embeds = options.inputsEmbeds
+    ? g.input('inputs_embeds', 'float32', ['batch', 'sequence', H])
+    : undefined;
   const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
   const positions = g.input('position_ids', 'int64', ['batch', 'sequence']);
   const tokenTypes = g.input('token_type_ids', 'int64', ['batch', 'sequence']);
   const batchSeq = g.op('Shape', [positions]);
   const flat = (x: string) => g.op('Reshape', [x, g.constantInt64('flat', [-1])]);
-  const lookup = (key: string, rows: number, index: string) => g.op('Gather', [ops.float(key, [rows, H]), flat(index)], { axis: { i: 0 } });
+  const lookup = (key: string, rows: number, index: string) =>
+    g.op('Gather', [ops.float(key, [rows, H]), flat(index)], { axis: { i: 0 } });
 
   const words = ids
     ? lookup(`${base}.embeddings.word_embeddings.weight`, t.vocabSize, ids)
     : g.op('Reshape', [embeds!, g.constantInt64('tokens_hidden', [-1, H])]);
   const sum = g.op('Add', [
-    g.op('Add', [words, lookup(`${base}.embeddings.token_type_embeddings.weight`, t.typeVocabSize, tokenTypes)]),
+    g.op('Add', [
+      words,
+      lookup(`${base}.embeddings.token_type_embeddings.weight`, t.typeVocabSize, tokenTypes),
+    ]),
     lookup(`${base}.embeddings.position_embeddings.weight`, t.maxPositionEmbeddings, positions),
   ]);
   let x = ops.layerNorm(sum, `${base}.embeddings.LayerNorm`, H, eps);
 
   const maskFloat = g.op('Cast', [mask], { to: { i: 1 } });
-  const maskBias = g.op('Unsqueeze', [g.op('Mul', [g.op('Sub', [ops.scalar(1), maskFloat]), ops.scalar(FLOAT32_MIN)]), g.constantInt64('axes', [1, 2])]);
+  const maskBias = g.op('Unsqueeze', [
+    g.op('Mul', [g.op('Sub', [ops.scalar(1), maskFloat]), ops.scalar(FLOAT32_MIN)]),
+    g.constantInt64('axes', [1, 2]),
+  ]);
   const maskInt32 = g.op('Cast', [mask], { to: { i: 6 } });
 
   const hidden: string[] = [x];
@@ -244,36 +297,74 @@ export function buildTextGraph(config: AltCLIPConfig, options: TextGraphOptions)
     if (probabilities) attentions.push(probabilities);
     const attended = ops.linear(context, `${p}.attention.output.dense`, H, H, { quantize: true });
     const a = ops.skipLayerNorm(attended, x, `${p}.attention.output.LayerNorm`, H, eps).normed;
-    const inner = ops.activation(ops.linear(a, `${p}.intermediate.dense`, H, t.intermediateSize, { quantize: true }), t.hiddenAct);
+    const inner = ops.activation(
+      ops.linear(a, `${p}.intermediate.dense`, H, t.intermediateSize, { quantize: true }),
+      t.hiddenAct,
+    );
     const out = ops.linear(inner, `${p}.output.dense`, t.intermediateSize, H, { quantize: true });
     x = ops.skipLayerNorm(out, a, `${p}.output.LayerNorm`, H, eps).normed;
     hidden.push(x);
   }
 
   const P = t.projectDim;
-  const projected = ops.linear(ops.layerNorm(x, 'text_model.pre_LN', H, eps), 'text_model.transformation', H, P);
+  const projected = ops.linear(
+    ops.layerNorm(x, 'text_model.pre_LN', H, eps),
+    'text_model.transformation',
+    H,
+    P,
+  );
   const last = ops.to3d(projected, batchSeq, P);
   const pooled = g.op('Gather', [last, g.constantInt64('zero', [0], [])], { axis: { i: 1 } });
   const outputNames = ['last_hidden_state', 'pooler_output'];
   g.output('last_hidden_state', last, 'float32', ['batch', 'sequence', P]);
   g.output('pooler_output', pooled, 'float32', ['batch', P]);
   if (options.withProjection) {
-    g.output('text_embeds', ops.linear(pooled, 'text_projection', P, config.projectionDim, { bias: false }), 'float32', ['batch', config.projectionDim]);
+    g.output(
+      'text_embeds',
+      ops.linear(pooled, 'text_projection', P, config.projectionDim, { bias: false }),
+      'float32',
+      ['batch', config.projectionDim],
+    );
     outputNames.push('text_embeds');
   }
-  addExtraOutputs(ops, options, { hidden, attentions, batchSeq, width: H, heads: t.numAttentionHeads, outputNames, seq: 'sequence' });
-  const inputNames = [options.inputsEmbeds ? 'inputs_embeds' : 'input_ids', 'attention_mask', 'position_ids', 'token_type_ids'];
+  addExtraOutputs(ops, options, {
+    hidden,
+    attentions,
+    batchSeq,
+    width: H,
+    heads: t.numAttentionHeads,
+    outputNames,
+    seq: 'sequence',
+  });
+  const inputNames = [
+    options.inputsEmbeds ? 'inputs_embeds' : 'input_ids',
+    'attention_mask',
+    'position_ids',
+    'token_type_ids',
+  ];
   return { builder: g, inputNames, outputNames };
 }
 
 function addExtraOutputs(
   ops: TowerOps,
   options: TowerGraphOptions,
-  s: { hidden: string[]; attentions: string[]; batchSeq: string; width: number; heads: number; outputNames: string[]; seq: string },
+  s: {
+    hidden: string[];
+    attentions: string[];
+    batchSeq: string;
+    width: number;
+    heads: number;
+    outputNames: string[];
+    seq: string;
+  },
 ): void {
   if (options.outputHiddenStates || options.outputAttentions) {
     s.hidden.forEach((h, i) => {
-      ops.g.output(`hidden_states.${i}`, ops.to3d(h, s.batchSeq, s.width), 'float32', ['batch', s.seq, s.width]);
+      ops.g.output(`hidden_states.${i}`, ops.to3d(h, s.batchSeq, s.width), 'float32', [
+        'batch',
+        s.seq,
+        s.width,
+      ]);
       s.outputNames.push(`hidden_states.${i}`);
     });
   }
@@ -301,14 +392,32 @@ export function buildVisionGraph(config: AltCLIPConfig, options: TowerGraphOptio
   const pixels = g.input('pixel_values', 'float32', ['batch', v.numChannels, 'height', 'width']);
   const table = g.input('position_embedding', 'float32', ['tokens', D]);
   const kernel = ops.float(`${base}.embeddings.patch_embedding.weight`, [D, v.numChannels, P, P]);
-  const patches = g.op('Conv', [pixels, kernel], { kernel_shape: { ints: [P, P] }, strides: { ints: [P, P] } });
-  const tokens = g.op('Transpose', [g.op('Reshape', [patches, g.constantInt64('flatten_grid', [0, 0, -1])])], { perm: { ints: [0, 2, 1] } });
+  const patches = g.op('Conv', [pixels, kernel], {
+    kernel_shape: { ints: [P, P] },
+    strides: { ints: [P, P] },
+  });
+  const tokens = g.op(
+    'Transpose',
+    [g.op('Reshape', [patches, g.constantInt64('flatten_grid', [0, 0, -1])])],
+    { perm: { ints: [0, 2, 1] } },
+  );
   const batch = g.op('Shape', [pixels], { end: { i: 1 } });
   const classShape = g.op('Concat', [batch, g.constantInt64('one_hidden', [1, D])], { axis: { i: 0 } });
-  const classToken = g.op('Expand', [g.op('Reshape', [ops.float(`${base}.embeddings.class_embedding`, [D]), g.constantInt64('class_shape', [1, 1, D])]), classShape]);
+  const classToken = g.op('Expand', [
+    g.op('Reshape', [
+      ops.float(`${base}.embeddings.class_embedding`, [D]),
+      g.constantInt64('class_shape', [1, 1, D]),
+    ]),
+    classShape,
+  ]);
   const embeddings = g.op('Add', [g.op('Concat', [classToken, tokens], { axis: { i: 1 } }), table]);
   const batchSeq = g.op('Shape', [embeddings], { end: { i: 2 } });
-  let x = ops.layerNorm(g.op('Reshape', [embeddings, g.constantInt64('tokens_hidden', [-1, D])]), `${base}.pre_layrnorm`, D, eps);
+  let x = ops.layerNorm(
+    g.op('Reshape', [embeddings, g.constantInt64('tokens_hidden', [-1, D])]),
+    `${base}.pre_layrnorm`,
+    D,
+    eps,
+  );
 
   const hidden: string[] = [x];
   const attentions: string[] = [];
@@ -318,11 +427,19 @@ export function buildVisionGraph(config: AltCLIPConfig, options: TowerGraphOptio
     const q = ops.linear(normed, `${p}.self_attn.q_proj`, D, D, { quantize: true });
     const k = ops.linear(normed, `${p}.self_attn.k_proj`, D, D, { quantize: true });
     const val = ops.linear(normed, `${p}.self_attn.v_proj`, D, D, { quantize: true });
-    const { context, probabilities } = ops.attention(q, k, val, { batchSeq, heads: v.numAttentionHeads, hidden: D, scaleBeforeMatMul: true });
+    const { context, probabilities } = ops.attention(q, k, val, {
+      batchSeq,
+      heads: v.numAttentionHeads,
+      hidden: D,
+      scaleBeforeMatMul: true,
+    });
     if (probabilities) attentions.push(probabilities);
     const attended = ops.linear(context, `${p}.self_attn.out_proj`, D, D, { quantize: true });
     const mid = ops.skipLayerNorm(attended, x, `${p}.layer_norm2`, D, eps);
-    const inner = ops.activation(ops.linear(mid.normed, `${p}.mlp.fc1`, D, v.intermediateSize, { quantize: true }), v.hiddenAct);
+    const inner = ops.activation(
+      ops.linear(mid.normed, `${p}.mlp.fc1`, D, v.intermediateSize, { quantize: true }),
+      v.hiddenAct,
+    );
     const out = ops.linear(inner, `${p}.mlp.fc2`, v.intermediateSize, D, { quantize: true });
     if (i + 1 < v.numHiddenLayers) {
       const next = ops.skipLayerNorm(out, mid.sum, `${base}.encoder.layers.${i + 1}.layer_norm1`, D, eps);
@@ -335,14 +452,32 @@ export function buildVisionGraph(config: AltCLIPConfig, options: TowerGraphOptio
   }
 
   const last = ops.to3d(x, batchSeq, D);
-  const pooled = ops.layerNorm(g.op('Gather', [last, g.constantInt64('zero', [0], [])], { axis: { i: 1 } }), `${base}.post_layernorm`, D, eps);
+  const pooled = ops.layerNorm(
+    g.op('Gather', [last, g.constantInt64('zero', [0], [])], { axis: { i: 1 } }),
+    `${base}.post_layernorm`,
+    D,
+    eps,
+  );
   const outputNames = ['last_hidden_state', 'pooler_output'];
   g.output('last_hidden_state', last, 'float32', ['batch', 'tokens', D]);
   g.output('pooler_output', pooled, 'float32', ['batch', D]);
   if (options.withProjection) {
-    g.output('image_embeds', ops.linear(pooled, 'visual_projection', D, config.projectionDim, { bias: false }), 'float32', ['batch', config.projectionDim]);
+    g.output(
+      'image_embeds',
+      ops.linear(pooled, 'visual_projection', D, config.projectionDim, { bias: false }),
+      'float32',
+      ['batch', config.projectionDim],
+    );
     outputNames.push('image_embeds');
   }
-  addExtraOutputs(ops, options, { hidden, attentions, batchSeq, width: D, heads: v.numAttentionHeads, outputNames, seq: 'tokens' });
+  addExtraOutputs(ops, options, {
+    hidden,
+    attentions,
+    batchSeq,
+    width: D,
+    heads: v.numAttentionHeads,
+    outputNames,
+    seq: 'tokens',
+  });
   return { builder: g, inputNames: ['pixel_values', 'position_embedding'], outputNames };
 }

@@ -1,5 +1,5 @@
 import { CheckpointError, float32ToFloat16, type WeightStore } from '@altclip/core';
-import { BYTES_PER_ELEMENT, type ElementType, type ExternalLocation, type PendingWeight } from './onnx-builder.js';
+import { BYTES_PER_ELEMENT, type ExternalLocation, type PendingWeight } from './onnx-builder.js';
 
 /**
  * How a weight initializer is produced from the checkpoint:
@@ -34,7 +34,11 @@ export function usableInPlace(store: WeightStore, source: WeightSource): boolean
 }
 
 /** Symmetric int8 quantisation of a Linear weight `[out, in]`, one scale per output feature. */
-export function quantizeColumns(weight: Float32Array, out: number, inFeatures: number): { values: Int8Array; scales: Float32Array } {
+export function quantizeColumns(
+  weight: Float32Array,
+  out: number,
+  inFeatures: number,
+): { values: Int8Array; scales: Float32Array } {
   const scales = new Float32Array(out);
   const values = new Int8Array(out * inFeatures);
   for (let o = 0; o < out; o++) {
@@ -99,7 +103,10 @@ export class WeightBytesProducer {
 export const WEIGHT_ALIGNMENT = 64;
 
 /** Web runtimes: every weight in one in-memory external data file. */
-export async function placeWeightsInMemory(store: WeightStore, weights: readonly GraphWeight[]): Promise<PlacedWeights> {
+export async function placeWeightsInMemory(
+  store: WeightStore,
+  weights: readonly GraphWeight[],
+): Promise<PlacedWeights> {
   const producer = new WeightBytesProducer(store);
   const offsets = new Map<string, ExternalLocation>();
   const chunks: Uint8Array[] = [];

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
 import { BackendError, type Device } from '@altclip/core';
 import type * as ortCommon from 'onnxruntime-common';
 import type { Ort, OrtRuntime, OrtSession, SessionSettings } from '../runtime.js';
@@ -25,12 +25,16 @@ function baseOptions(settings: SessionSettings): SessionOptions {
 }
 
 /** Which execution providers this onnxruntime-node install can load (CUDA ships as a separate download). */
-function availableDevices(ort: Ort & { listSupportedBackends?: () => { name: string; bundled: boolean }[] }): Device[] {
+function availableDevices(
+  ort: Ort & { listSupportedBackends?: () => { name: string; bundled: boolean }[] },
+): Device[] {
   const devices: Device[] = ['cpu'];
   const listed = ort.listSupportedBackends?.() ?? [];
   const require = createRequire(import.meta.url);
   const binding = dirname(require.resolve('onnxruntime-node/package.json'));
-  const cudaInstalled = existsSync(join(binding, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so'));
+  const cudaInstalled = existsSync(
+    join(binding, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so'),
+  );
   if (listed.some((b) => b.name === 'cuda' && (b.bundled || cudaInstalled))) devices.unshift('cuda');
   if (listed.some((b) => b.name === 'webgpu' && b.bundled)) devices.push('webgpu');
   return devices;
@@ -41,10 +45,34 @@ export async function loadNodeRuntime(): Promise<OrtRuntime> {
   try {
     ort = (await import('onnxruntime-node')) as unknown as Ort;
   } catch (error) {
-    throw new BackendError(`onnxruntime-node could not be loaded: ${(error as Error).message}`, { cause: error });
+    throw new BackendError(`onnxruntime-node could not be loaded: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
-  const create = async (model: string | Uint8Array, options: SessionOptions): Promise<OrtSession> =>
-    typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
+  const createOn = (model: string | Uint8Array, options: SessionOptions): Promise<OrtSession> =>
+    typeof model === 'string'
+      ? ort.InferenceSession.create(model, options)
+      : ort.InferenceSession.create(model, options);
+  /** A provider can be listed yet unusable (WebGPU without an adapter): then the CPU takes over, with a message. */
+  const create = async (
+    model: string | Uint8Array,
+    options: SessionOptions,
+    settings: SessionSettings,
+  ): Promise<OrtSession> => {
+    if (settings.device === 'cpu') return createOn(model, options);
+    try {
+      return await createOn(model, options);
+    } catch (error) {
+      if (settings.strictDevice)
+        throw new BackendError(`ort-node: device '${settings.device}' failed: ${(error as Error).message}`, {
+          cause: error,
+        });
+      console.warn(
+        `ort-node: device '${settings.device}' failed (${(error as Error).message}); running on 'cpu' instead`,
+      );
+      return createOn(model, { ...options, executionProviders: ['cpu'] });
+    }
+  };
   return {
     name: 'ort-node',
     ort,
@@ -54,12 +82,14 @@ export async function loadNodeRuntime(): Promise<OrtRuntime> {
       const options: SessionOptions = {
         ...baseOptions(settings),
         // External data paths resolve against this folder (the model is handed over as bytes).
-        extra: placed?.folder ? { session: { model_external_initializers_file_folder_path: placed.folder } } : undefined,
+        extra: placed?.folder
+          ? { session: { model_external_initializers_file_folder_path: placed.folder } }
+          : undefined,
       };
-      return create(model, options);
+      return create(model, options, settings);
     },
     async createSessionFromFile(file, settings) {
-      return create(typeof file === 'string' ? file : file, baseOptions(settings));
+      return create(file, baseOptions(settings), settings);
     },
   };
 }

@@ -39,12 +39,18 @@ export async function placeWeightsOnDisk(
   options: { cacheDir?: string; onProgress?: ProgressCallback; label: string },
 ): Promise<PlacedWeights> {
   const unique = new Map<string, GraphWeight>();
-  for (const weight of weights) if (!unique.has(sourceId(weight.source))) unique.set(sourceId(weight.source), weight);
+  for (const weight of weights)
+    if (!unique.has(sourceId(weight.source))) unique.set(sourceId(weight.source), weight);
 
   const inPlace = new Map<string, InPlace>();
   for (const [id, weight] of unique) {
     const location = usableInPlace(store, weight.source) ? store.location(weight.source.key) : undefined;
-    if (location) inPlace.set(id, { realPath: await realpath(location.path), offset: location.offset, length: location.length });
+    if (location)
+      inPlace.set(id, {
+        realPath: await realpath(location.path),
+        offset: location.offset,
+        length: location.length,
+      });
   }
   const folders = new Set([...inPlace.values()].map((l) => dirname(l.realPath)));
   if (inPlace.size === unique.size && folders.size === 1) {
@@ -69,13 +75,21 @@ export async function placeWeightsOnDisk(
     const location = store.location(weight.source.key);
     if (location) {
       const info = await stat(location.path);
-      fingerprint.update(`${id} ${await realpath(location.path)} ${info.size} ${info.mtimeMs} ${location.offset}\n`);
+      fingerprint.update(
+        `${id} ${await realpath(location.path)} ${info.size} ${info.mtimeMs} ${location.offset}\n`,
+      );
     } else {
       // In-memory or pickled weights have no file identity: their content is the fingerprint.
-      fingerprint.update(`${id} `).update(await producer.bytes(weight)).update('\n');
+      fingerprint
+        .update(`${id} `)
+        .update(await producer.bytes(weight))
+        .update('\n');
     }
   }
-  const folder = join(options.cacheDir ?? defaultCacheDir(), `weights-${fingerprint.digest('hex').slice(0, 24)}`);
+  const folder = join(
+    options.cacheDir ?? defaultCacheDir(),
+    `weights-${fingerprint.digest('hex').slice(0, 24)}`,
+  );
   await mkdir(folder, { recursive: true });
 
   const linked = new Map<string, string>();
@@ -89,7 +103,11 @@ export async function placeWeightsOnDisk(
       // Another file system: these tensors are copied into weights.bin below.
     }
   }
-  for (const [id, l] of inPlace) if (!linked.has(l.realPath)) (converted.push([id, unique.get(id)!]), inPlace.delete(id));
+  for (const [id, l] of inPlace) {
+    if (linked.has(l.realPath)) continue;
+    converted.push([id, unique.get(id)!]);
+    inPlace.delete(id);
+  }
 
   const written = await writeConvertedWeights(folder, producer, converted, options);
   return {

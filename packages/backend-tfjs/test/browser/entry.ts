@@ -46,4 +46,7 @@ async function runGoldens(device: Device) {
   return { devices, backend: tf.getBackend(), leaked, remaining: tf.memory().numTensors, results };
 }
 
-(globalThis as unknown as { runGoldens: typeof runGoldens }).runGoldens = runGoldens;
+(globalThis as unknown as { runGoldens: typeof runGoldens }).runGoldens = (device: Device) =>
+  runGoldens(device).catch((error: Error) => {
+    throw new Error(String(error.stack ?? error));
+  });

@@ -22,7 +22,8 @@ export function decodeBmp(bytes: Uint8Array, name: string, checkPixels: (pixels:
     rawHeight = view.getInt16(20, true);
     bpp = view.getUint16(24, true);
   } else {
-    if (headerSize < 40 || bytes.length < 14 + 40) throw new ImageDecodeError(name, 'truncated or unknown BMP header');
+    if (headerSize < 40 || bytes.length < 14 + 40)
+      throw new ImageDecodeError(name, 'truncated or unknown BMP header');
     width = view.getInt32(18, true);
     rawHeight = view.getInt32(22, true);
     bpp = view.getUint16(28, true);
@@ -40,7 +41,8 @@ export function decodeBmp(bytes: Uint8Array, name: string, checkPixels: (pixels:
   } else if (compression !== BI_RGB) {
     throw new NotSupportedError(`${name}: compressed BMP (compression ${compression}) is not supported`);
   }
-  if (![1, 4, 8, 24, 32].includes(bpp)) throw new NotSupportedError(`${name}: ${bpp}-bit BMP is not supported`);
+  if (![1, 4, 8, 24, 32].includes(bpp))
+    throw new NotSupportedError(`${name}: ${bpp}-bit BMP is not supported`);
   const shifts = masks.map((m) => 31 - Math.clz32(m & -m));
   if (bpp === 32 && masks.some((m, c) => m >>> shifts[c] !== 0xff)) {
     throw new NotSupportedError(`${name}: BMP bitfields other than 8 bits per channel are not supported`);
@@ -56,7 +58,8 @@ export function decodeBmp(bytes: Uint8Array, name: string, checkPixels: (pixels:
     }
   }
   const stride = Math.ceil((width * bpp) / 32) * 4;
-  if (dataOffset + stride * height > bytes.length) throw new ImageDecodeError(name, 'truncated BMP pixel data');
+  if (dataOffset + stride * height > bytes.length)
+    throw new ImageDecodeError(name, 'truncated BMP pixel data');
   const rgb = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
     const row = dataOffset + (topDown ? y : height - 1 - y) * stride;

@@ -3,7 +3,8 @@ import type { RawImage } from '../raw-image.js';
 /** The Orientation tag (0x0112) of an EXIF block (`Exif\0\0` prefix optional), or undefined if absent/invalid. */
 export function readExifOrientation(exif: Uint8Array): number | undefined {
   let start = 0;
-  if (exif.length >= 6 && exif[0] === 0x45 && exif[1] === 0x78 && exif[2] === 0x69 && exif[3] === 0x66) start = 6;
+  if (exif.length >= 6 && exif[0] === 0x45 && exif[1] === 0x78 && exif[2] === 0x69 && exif[3] === 0x66)
+    start = 6;
   if (exif.length < start + 8) return undefined;
   const view = new DataView(exif.buffer, exif.byteOffset + start, exif.length - start);
   const order = view.getUint16(0);

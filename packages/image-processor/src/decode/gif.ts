@@ -16,10 +16,15 @@ export function decodeGif(bytes: Uint8Array, name: string, checkPixels: (pixels:
   checkPixels(width * height);
   if (width === 0 || height === 0) throw new ImageDecodeError(name, 'GIF with an empty logical screen');
   // The parser pads missing data silently; Pillow raises on a truncated first frame, so check it is complete.
-  if (!firstFrameComplete(bytes)) throw new ImageDecodeError(name, 'truncated GIF data');
+  const end = firstFrameEnd(bytes);
+  if (end < 0) throw new ImageDecodeError(name, 'truncated GIF data');
   let frame: ParsedFrameWithoutPatch | undefined;
   try {
-    const gif = parseGIF(bytes.slice().buffer);
+    // Parse only up to the first frame (an animation's other frames are never used), then a trailer.
+    const head = new Uint8Array(end + 1);
+    head.set(bytes.subarray(0, end));
+    head[end] = 0x3b;
+    const gif = parseGIF(head.buffer);
     const first = gif.frames.find((f) => 'image' in f) as GifFrame | undefined;
     if (first) frame = decompressFrame(first, gif.gct, false);
   } catch (error) {
@@ -28,7 +33,8 @@ export function decodeGif(bytes: Uint8Array, name: string, checkPixels: (pixels:
   if (!frame) throw new ImageDecodeError(name, 'GIF without an image frame');
   const { dims, pixels, colorTable } = frame;
   const transparent = frame.transparentIndex as number | undefined;
-  if (!colorTable || pixels.length < dims.width * dims.height) throw new ImageDecodeError(name, 'truncated GIF data');
+  if (!colorTable || pixels.length < dims.width * dims.height)
+    throw new ImageDecodeError(name, 'truncated GIF data');
   const indices = new Uint8Array(width * height).fill(transparent ?? 0);
   for (let y = 0; y < dims.height; y++) {
     const screenY = dims.top + y;
@@ -50,8 +56,8 @@ export function decodeGif(bytes: Uint8Array, name: string, checkPixels: (pixels:
   return { data: rgb, width, height, channels: 3 };
 }
 
-/** Walks the block structure up to the end of the first image's LZW data; false if the file ends first. */
-function firstFrameComplete(bytes: Uint8Array): boolean {
+/** Walks the block structure to the end of the first image's LZW data; -1 if the file ends first. */
+function firstFrameEnd(bytes: Uint8Array): number {
   const skipSubBlocks = (start: number): number => {
     let p = start;
     while (p < bytes.length && bytes[p] !== 0) p += bytes[p] + 1;
@@ -62,15 +68,15 @@ function firstFrameComplete(bytes: Uint8Array): boolean {
     const block = bytes[p];
     if (block === 0x21) {
       p = skipSubBlocks(p + 2);
-      if (p < 0) return false;
+      if (p < 0) return -1;
     } else if (block === 0x2c) {
-      if (p + 10 > bytes.length) return false;
+      if (p + 10 > bytes.length) return -1;
       const flags = bytes[p + 9];
       p += 10 + (flags & 0x80 ? 3 << ((flags & 7) + 1) : 0) + 1;
-      return skipSubBlocks(p) > 0;
+      return skipSubBlocks(p);
     } else {
-      return false;
+      return -1;
     }
   }
-  return false;
+  return -1;
 }

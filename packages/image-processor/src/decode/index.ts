@@ -29,7 +29,18 @@ export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
   if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'png';
   if (b.length >= 6 && b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x38) return 'gif';
-  if (b.length >= 12 && b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50) return 'webp';
+  if (
+    b.length >= 12 &&
+    b[0] === 0x52 &&
+    b[1] === 0x49 &&
+    b[2] === 0x46 &&
+    b[3] === 0x46 &&
+    b[8] === 0x57 &&
+    b[9] === 0x45 &&
+    b[10] === 0x42 &&
+    b[11] === 0x50
+  )
+    return 'webp';
   if (b.length >= 2 && b[0] === 0x42 && b[1] === 0x4d) return 'bmp';
   return undefined;
 }
@@ -38,7 +49,11 @@ export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
  * Decodes an encoded image (JPEG, PNG, GIF, WebP, BMP) to 8-bit RGB exactly as Pillow 9.4 opens it and
  * applies `convert("RGB")`. `name` labels errors (a path, or a position in a batch).
  */
-export async function decodeImage(bytes: Uint8Array, name: string, options: DecodeOptions = {}): Promise<RawImage> {
+export async function decodeImage(
+  bytes: Uint8Array,
+  name: string,
+  options: DecodeOptions = {},
+): Promise<RawImage> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const checkPixels = (pixels: number) => {
     if (pixels > maxPixels) throw new ImageTooLargeError(name, pixels, maxPixels);
@@ -54,7 +69,7 @@ export async function decodeImage(bytes: Uint8Array, name: string, options: Deco
         if (wantOrientation) orientation = readJpegMarkers(bytes).orientation;
         break;
       case 'png':
-        image = decodePng(bytes, name, checkPixels);
+        image = await decodePng(bytes, name, checkPixels);
         if (wantOrientation) orientation = readPngInfo(bytes, name).orientation;
         break;
       case 'webp':
@@ -68,13 +83,21 @@ export async function decodeImage(bytes: Uint8Array, name: string, options: Deco
         image = decodeBmp(bytes, name, checkPixels);
         break;
       default:
-        throw new NotSupportedError(`${name}: unrecognised image format (JPEG, PNG, GIF, WebP and BMP are read)`);
+        throw new NotSupportedError(
+          `${name}: unrecognised image format (JPEG, PNG, GIF, WebP and BMP are read)`,
+        );
     }
   } catch (error) {
-    if (error instanceof ImageDecodeError || error instanceof ImageTooLargeError || error instanceof NotSupportedError) {
+    if (
+      error instanceof ImageDecodeError ||
+      error instanceof ImageTooLargeError ||
+      error instanceof NotSupportedError
+    ) {
       throw error;
     }
-    throw new ImageDecodeError(name, `cannot decode ${format} data (${(error as Error)?.message ?? error})`, { cause: error });
+    throw new ImageDecodeError(name, `cannot decode ${format} data (${(error as Error)?.message ?? error})`, {
+      cause: error,
+    });
   }
   return applyExifOrientation(image, orientation);
 }

@@ -12,6 +12,7 @@ const TJPF_RGB = 0;
 const TJPF_CMYK = 11;
 const TJCS_CMYK = 3;
 const TJCS_YCCK = 4;
+const MAX_RETAINED_MEMORY = 256 * 1024 * 1024;
 
 interface TurboJpeg {
   memory: WebAssembly.Memory;
@@ -19,8 +20,26 @@ interface TurboJpeg {
   free(pointer: number): void;
   tjInitDecompress(): number;
   tjDestroy(handle: number): number;
-  tjDecompressHeader3(handle: number, src: number, size: number, w: number, h: number, ss: number, cs: number): number;
-  tjDecompress2(handle: number, src: number, size: number, dst: number, w: number, pitch: number, h: number, pf: number, flags: number): number;
+  tjDecompressHeader3(
+    handle: number,
+    src: number,
+    size: number,
+    w: number,
+    h: number,
+    ss: number,
+    cs: number,
+  ): number;
+  tjDecompress2(
+    handle: number,
+    src: number,
+    size: number,
+    dst: number,
+    w: number,
+    pitch: number,
+    h: number,
+    pf: number,
+    flags: number,
+  ): number;
 }
 
 let configuredSource: WasmSource | undefined;
@@ -93,8 +112,15 @@ export function readJpegMarkers(bytes: Uint8Array): JpegMarkers {
     if (marker === 0xda || marker === 0xd9) break;
     const length = (bytes[p + 2] << 8) | bytes[p + 3];
     const body = bytes.subarray(p + 4, p + 2 + length);
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) sof ??= marker;
-    if (marker === 0xe1 && orientation === undefined && body.length > 6 && body[0] === 0x45 && body[1] === 0x78) {
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc)
+      sof ??= marker;
+    if (
+      marker === 0xe1 &&
+      orientation === undefined &&
+      body.length > 6 &&
+      body[0] === 0x45 &&
+      body[1] === 0x78
+    ) {
       orientation = readExifOrientation(body);
     }
     p += 2 + length;
@@ -103,10 +129,16 @@ export function readJpegMarkers(bytes: Uint8Array): JpegMarkers {
 }
 
 /** Decodes a JPEG to RGB as Pillow does (CMYK / YCCK files through Pillow's inverted-CMYK rule). */
-export async function decodeJpeg(bytes: Uint8Array, name: string, checkPixels: (pixels: number) => void): Promise<RawImage> {
+export async function decodeJpeg(
+  bytes: Uint8Array,
+  name: string,
+  checkPixels: (pixels: number) => void,
+): Promise<RawImage> {
   const { sof } = readJpegMarkers(bytes);
   if (sof !== undefined && ((sof >= 0xc9 && sof <= 0xcb) || sof >= 0xcd)) {
-    throw new NotSupportedError(`${name}: arithmetic-coded JPEG is not supported by the bundled libjpeg-turbo build`);
+    throw new NotSupportedError(
+      `${name}: arithmetic-coded JPEG is not supported by the bundled libjpeg-turbo build`,
+    );
   }
   const tj = await getInstance();
   let input = 0;
@@ -119,7 +151,9 @@ export async function decodeJpeg(bytes: Uint8Array, name: string, checkPixels: (
     if (input === 0 || header === 0) throw new ImageDecodeError(name, 'out of memory reading the JPEG');
     new Uint8Array(tj.memory.buffer, input, bytes.length).set(bytes);
     handle = tj.tjInitDecompress();
-    if (tj.tjDecompressHeader3(handle, input, bytes.length, header, header + 4, header + 8, header + 12) !== 0) {
+    if (
+      tj.tjDecompressHeader3(handle, input, bytes.length, header, header + 4, header + 8, header + 12) !== 0
+    ) {
       throw new ImageDecodeError(name, 'not a valid JPEG header');
     }
     const [width, height, , colorspace] = new Int32Array(tj.memory.buffer, header, 4);
@@ -128,7 +162,17 @@ export async function decodeJpeg(bytes: Uint8Array, name: string, checkPixels: (
     const channels = cmyk ? 4 : 3;
     output = tj.malloc(width * height * channels);
     if (output === 0) throw new ImageDecodeError(name, `out of memory decoding a ${width}x${height} JPEG`);
-    const status = tj.tjDecompress2(handle, input, bytes.length, output, width, width * channels, height, cmyk ? TJPF_CMYK : TJPF_RGB, 0);
+    const status = tj.tjDecompress2(
+      handle,
+      input,
+      bytes.length,
+      output,
+      width,
+      width * channels,
+      height,
+      cmyk ? TJPF_CMYK : TJPF_RGB,
+      0,
+    );
     // TurboJPEG also fails on libjpeg warnings (e.g. premature end of data), where Pillow raises too.
     if (status !== 0) throw new ImageDecodeError(name, 'corrupt or truncated JPEG data');
     const pixels = new Uint8Array(tj.memory.buffer, output, width * height * channels);
@@ -145,6 +189,8 @@ export async function decodeJpeg(bytes: Uint8Array, name: string, checkPixels: (
       if (output) tj.free(output);
       if (header) tj.free(header);
       if (input) tj.free(input);
+      // Wasm memory never shrinks: after a very large image, let a fresh instance start small again.
+      if (tj.memory.buffer.byteLength > MAX_RETAINED_MEMORY) instance = undefined;
     }
   }
 }

@@ -1,5 +1,5 @@
-import decodeWebpWasm, { init as initWebpWasm } from '@jsquash/webp/decode.js';
 import { NotSupportedError } from '@altclip/core';
+import decodeWebpWasm, { init as initWebpWasm } from '@jsquash/webp/decode.js';
 import { ImageDecodeError } from '../errors.js';
 import type { RawImage } from '../raw-image.js';
 import { isNode, loadNodeIO } from '../runtime.js';
@@ -19,10 +19,15 @@ function initialise(): Promise<void> {
   ready ??= (async () => {
     const source =
       configuredSource ??
-      (isNode ? await (await loadNodeIO()).readDependencyFile('@jsquash/webp/codec/dec/webp_dec.wasm') : undefined);
+      (isNode
+        ? await (await loadNodeIO()).readDependencyFile('@jsquash/webp/codec/dec/webp_dec.wasm')
+        : undefined);
     // In browsers without an override, the codec's glue fetches its .wasm relative to itself.
     if (source === undefined) await initWebpWasm();
-    else await (initWebpWasm as unknown as (module: WebAssembly.Module) => Promise<void>)(await compileWasm(source));
+    else
+      await (initWebpWasm as unknown as (module: WebAssembly.Module) => Promise<void>)(
+        await compileWasm(source),
+      );
   })();
   return ready;
 }
@@ -67,7 +72,11 @@ export function readWebpInfo(bytes: Uint8Array, name: string): WebpInfo {
 }
 
 /** Decodes a still WebP with libwebp (lossy: fancy upsampling, as Pillow); alpha is dropped. */
-export async function decodeWebp(bytes: Uint8Array, name: string, checkPixels: (pixels: number) => void): Promise<RawImage> {
+export async function decodeWebp(
+  bytes: Uint8Array,
+  name: string,
+  checkPixels: (pixels: number) => void,
+): Promise<RawImage> {
   const info = readWebpInfo(bytes, name);
   checkPixels(info.width * info.height);
   if (info.animated) throw new NotSupportedError(`${name}: animated WebP is not supported`);

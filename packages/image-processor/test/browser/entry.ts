@@ -21,9 +21,20 @@ async function preprocessAll(urls: string[], config: unknown, as: 'blob' | 'url'
     try {
       const input: ImageInput = as === 'blob' ? await (await fetch(url)).blob() : url;
       const { pixelValues } = await processor.preprocess(input);
-      const bytes = new Uint8Array(pixelValues.data.buffer, pixelValues.data.byteOffset, pixelValues.data.byteLength);
-      const decoded = await loadImage(as === 'blob' ? new Uint8Array(await (await fetch(url)).arrayBuffer()) : url);
-      results.push({ url, dims: pixelValues.dims, sha256: await sha256Hex(bytes), decodedSha256: await sha256Hex(decoded.data) });
+      const bytes = new Uint8Array(
+        pixelValues.data.buffer,
+        pixelValues.data.byteOffset,
+        pixelValues.data.byteLength,
+      );
+      const decoded = await loadImage(
+        as === 'blob' ? new Uint8Array(await (await fetch(url)).arrayBuffer()) : url,
+      );
+      results.push({
+        url,
+        dims: pixelValues.dims,
+        sha256: await sha256Hex(bytes),
+        decodedSha256: await sha256Hex(decoded.data),
+      });
     } catch (error) {
       results.push({ url, error: String(error) });
     }
@@ -38,4 +49,12 @@ async function viaBitmap(url: string): Promise<{ width: number; height: number; 
   return { width: image.width, height: image.height, channels: image.channels };
 }
 
-Object.assign(globalThis, { altclipTest: { preprocessAll, viaBitmap } });
+/** An <img> whose file can be fetched is decoded by this package, exactly. */
+async function viaImageElement(url: string): Promise<string> {
+  const element = new Image();
+  element.src = url;
+  await element.decode();
+  return sha256Hex((await loadImage(element)).data);
+}
+
+Object.assign(globalThis, { altclipTest: { preprocessAll, viaBitmap, viaImageElement } });

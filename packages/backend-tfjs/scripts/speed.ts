@@ -1,0 +1,188 @@
+/**
+ * Full-size (BAAI/AltCLIP shapes, random weights) agreement and speed: tfjs wasm next to ort-node, in one run.
+ * Run: npx vite-node -c vitest.config.ts scripts/speed.ts [--runs 3] [--skip-text]
+ * Also times the tiny fixture model on tfjs cpu / wasm, and a 1024³ matMul per tfjs device.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ortNodeBackend } from '@altclip/backend-ort';
+import {
+  AltCLIPConfig,
+  type BackendModel,
+  createRandomWeights,
+  type Device,
+  openSafetensors,
+  prepareTextInputs,
+  prepareVisionInputs,
+  Tensor,
+} from '@altclip/core';
+import * as tf from '@tensorflow/tfjs';
+import { FIXTURES_DIR } from '../../../tools/fixtures.js';
+import { TfjsModel, tfjsBackend } from '../src/index.js';
+
+tf.env().set('PROD', true);
+const args = process.argv.slice(2);
+const RUNS = Number(args[args.indexOf('--runs') + 1]) || 3;
+const SKIP_TEXT = args.includes('--skip-text');
+const NO_GRAD = { outputHiddenStates: false, outputAttentions: false };
+
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pixels(batch: number, size: number, seed: number): Tensor<'float32'> {
+  const next = random(seed);
+  return new Tensor('float32', Float32Array.from({ length: batch * 3 * size * size }, () => next() * 4 - 2), [
+    batch,
+    3,
+    size,
+    size,
+  ]);
+}
+
+function ids(batch: number, length: number, vocab: number, seed: number): number[][] {
+  const next = random(seed);
+  return Array.from({ length: batch }, () =>
+    Array.from({ length }, (_, i) => (i === 0 ? 0 : i === length - 1 ? 2 : 3 + Math.floor(next() * (vocab - 3)))),
+  );
+}
+
+/** Median wall time of `runs` calls after one warm-up, in seconds. */
+async function time(runs: number, work: () => Promise<unknown>): Promise<number> {
+  await work();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await work();
+    times.push((performance.now() - start) / 1000);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+function cosines(a: Tensor<'float32'>, b: Tensor<'float32'>): number[] {
+  const [rows, cols] = a.dims;
+  return Array.from({ length: rows }, (_, r) => {
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    for (let c = 0; c < cols; c++) {
+      const x = a.data[r * cols + c];
+      const y = b.data[r * cols + c];
+      dot += x * y;
+      na += x * x;
+      nb += y * y;
+    }
+    return dot / Math.sqrt(na * nb);
+  });
+}
+
+async function matMulGflops(device: Device, n: number): Promise<number> {
+  await tf.setBackend(device);
+  const a = tf.randomNormal([n, n]);
+  const b = tf.randomNormal([n, n]);
+  const seconds = await time(3, async () => {
+    const c = tf.matMul(a, b);
+    await c.data();
+    c.dispose();
+  });
+  a.dispose();
+  b.dispose();
+  return (2 * n ** 3) / seconds / 1e9;
+}
+
+const results: Record<string, unknown> = {};
+const log = (line: string) => console.log(line);
+
+await tfjsBackend.init();
+await ortNodeBackend.init();
+results.matmul_gflops = {
+  wasm_1024: await matMulGflops('wasm', 1024),
+  cpu_256: await matMulGflops('cpu', 256),
+};
+log(`matMul GFLOP/s: ${JSON.stringify(results.matmul_gflops)}`);
+
+// Tiny fixture model: tfjs cpu and wasm.
+const tinyDir = join(FIXTURES_DIR, 'models', 'tiny-altclip');
+const tinyConfig = AltCLIPConfig.fromJSON(JSON.parse(readFileSync(join(tinyDir, 'config.json'), 'utf8')));
+const tinyBoth = { text: true, vision: true, withProjection: true };
+for (const device of ['cpu', 'wasm'] as const) {
+  const weights = await openSafetensors(join(tinyDir, 'model.safetensors'));
+  const model = await TfjsModel.load({ config: tinyConfig, weights, towers: tinyBoth, device });
+  await weights.close();
+  const vision = prepareVisionInputs(tinyConfig.visionConfig, { pixelValues: pixels(8, 30, 1) });
+  const text = prepareTextInputs(tinyConfig.textConfig, { inputIds: ids(8, 16, 8002, 2) });
+  const imageSeconds = await time(5, () => model.runVision(vision, NO_GRAD));
+  const textSeconds = await time(5, () => model.runText(text, NO_GRAD));
+  results[`tiny_tfjs_${device}`] = { images_per_s: 8 / imageSeconds, texts_per_s: 8 / textSeconds };
+  log(`tiny tfjs ${device}: ${(8 / imageSeconds).toFixed(1)} images/s, ${(8 / textSeconds).toFixed(1)} texts/s (batch 8)`);
+  await model.dispose();
+}
+
+// Full-size shapes, random weights, one tower at a time.
+const largeConfig = AltCLIPConfig.fromJSON(
+  JSON.parse(readFileSync(join(FIXTURES_DIR, 'models', 'altclip-large-config', 'config.json'), 'utf8')),
+);
+
+async function loadBoth(part: 'text' | 'vision'): Promise<{ tfjs: BackendModel; ort: BackendModel; load: number[] }> {
+  const towers = { text: part === 'text', vision: part === 'vision', withProjection: true };
+  const weights = createRandomWeights(largeConfig, { seed: 5, parts: { [part]: true, [part === 'text' ? 'vision' : 'text']: false } });
+  const base = { config: largeConfig, weights, towers, dtype: 'fp32' as const };
+  let start = performance.now();
+  const tfjs = await tfjsBackend.loadModel({ ...base, device: 'wasm' });
+  const tfjsLoad = (performance.now() - start) / 1000;
+  start = performance.now();
+  const ort = await ortNodeBackend.loadModel({ ...base, device: 'cpu' });
+  return { tfjs, ort, load: [tfjsLoad, (performance.now() - start) / 1000] };
+}
+
+{
+  const { tfjs, ort, load } = await loadBoth('vision');
+  log(`vision tower loaded: tfjs wasm ${load[0].toFixed(1)} s, ort-node ${load[1].toFixed(1)} s`);
+  const pair = prepareVisionInputs(largeConfig.visionConfig, { pixelValues: pixels(2, 224, 3) });
+  const [a, b] = [await tfjs.runVision(pair, NO_GRAD), await ort.runVision(pair, NO_GRAD)];
+  const cos = cosines(a.features as Tensor<'float32'>, b.features as Tensor<'float32'>);
+  const one = prepareVisionInputs(largeConfig.visionConfig, { pixelValues: pixels(1, 224, 4) });
+  const tfjsSeconds = await time(RUNS, () => tfjs.runVision(one, NO_GRAD));
+  const ortSeconds = await time(RUNS, () => ort.runVision(one, NO_GRAD));
+  results.full_vision = {
+    cosine_image_embeds: cos,
+    tfjs_wasm_images_per_s: 1 / tfjsSeconds,
+    ort_node_images_per_s: 1 / ortSeconds,
+    ratio: ortSeconds / tfjsSeconds,
+    tfjs_wasm_gflops: 162.0 / tfjsSeconds,
+    ort_node_gflops: 162.0 / ortSeconds,
+  };
+  log(`full vision: ${JSON.stringify(results.full_vision)}`);
+  await tfjs.dispose();
+  await ort.dispose();
+}
+
+if (!SKIP_TEXT) {
+  const { tfjs, ort, load } = await loadBoth('text');
+  log(`text tower loaded: tfjs wasm ${load[0].toFixed(1)} s, ort-node ${load[1].toFixed(1)} s`);
+  const texts = prepareTextInputs(largeConfig.textConfig, { inputIds: ids(8, 16, largeConfig.textConfig.vocabSize, 6) });
+  const [a, b] = [await tfjs.runText(texts, NO_GRAD), await ort.runText(texts, NO_GRAD)];
+  const cos = cosines(a.features as Tensor<'float32'>, b.features as Tensor<'float32'>);
+  const tfjsSeconds = await time(RUNS, () => tfjs.runText(texts, NO_GRAD));
+  const ortSeconds = await time(RUNS, () => ort.runText(texts, NO_GRAD));
+  results.full_text = {
+    cosine_text_embeds: cos,
+    tfjs_wasm_texts_per_s: 8 / tfjsSeconds,
+    ort_node_texts_per_s: 8 / ortSeconds,
+    ratio: ortSeconds / tfjsSeconds,
+    tfjs_wasm_gflops: 77.7 / tfjsSeconds,
+    ort_node_gflops: 77.7 / ortSeconds,
+  };
+  log(`full text (8 x 16 tokens): ${JSON.stringify(results.full_text)}`);
+  await tfjs.dispose();
+  await ort.dispose();
+}
+
+console.log(JSON.stringify(results, null, 2));
