@@ -5,11 +5,11 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import type { Plugin } from 'esbuild';
+import type { CDPSession } from 'playwright-core';
 import type { BrowserTargetJob, SerializedOutcome } from './browser-entry.js';
 import { BenchError } from './errors.js';
 import type { GroupOutcome } from './measure.js';
-import { errorMessage } from './measure.js';
-import type { Tower } from './report.js';
+import { errorMessage, GOLDEN_CASES } from './measure.js';
 import type { BrowserRunner } from './run.js';
 
 const require = createRequire(import.meta.url);
@@ -122,10 +122,28 @@ function serve(routes: Record<string, string>): Promise<{ server: Server; origin
   });
 }
 
-const GOLDEN_CASES: readonly { tower: Tower; case: string; output: string }[] = [
-  { tower: 'text', case: 'text_right_padded', output: 'text_features' },
-  { tower: 'image', case: 'vision_batch2', output: 'image_features' },
-];
+/**
+ * Peak resident memory (Linux VmHWM) of the largest renderer process, read while the target's page is the only
+ * page open: that renderer holds the page's JS heap and wasm memory. The GPU process (WebGL) is shared by all pages
+ * and not counted. Null where /proc is not available.
+ */
+async function rendererPeakRss(cdp: CDPSession): Promise<number | null> {
+  try {
+    const { processInfo } = (await cdp.send('SystemInfo.getProcessInfo')) as {
+      processInfo: { type: string; id: number }[];
+    };
+    let peak: number | null = null;
+    for (const { type, id } of processInfo) {
+      if (type !== 'renderer') continue;
+      const status = await readFile(`/proc/${id}/status`, 'utf8').catch(() => '');
+      const kilobytes = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+      if (kilobytes) peak = Math.max(peak ?? 0, Number(kilobytes) * 1024);
+    }
+    return peak;
+  } catch {
+    return null;
+  }
+}
 
 function deserialize(outcome: SerializedOutcome): GroupOutcome {
   return {
@@ -172,6 +190,7 @@ export const runInBrowser: BrowserRunner = async (job, onProgress) => {
     const served = await serve(routes);
     server = served.server;
     browser = await chromium.launch({ executablePath, args: CHROMIUM_FLAGS, headless: true });
+    const cdp = await browser.newBrowserCDPSession();
     const outcomes: GroupOutcome[] = [];
     for (const target of job.targets) {
       const page = await browser.newPage();
@@ -210,7 +229,7 @@ export const runInBrowser: BrowserRunner = async (job, onProgress) => {
             page.evaluate((j) => window.altclipBench.runTarget(j), targetJob),
             timeout,
           ]);
-          outcomes.push(deserialize(result));
+          outcomes.push({ ...deserialize(result), peakRssBytes: await rendererPeakRss(cdp) });
         } finally {
           clearTimeout(timer);
         }

@@ -144,6 +144,8 @@ export function benchOptions(program: Command, argv: readonly string[]): BenchOp
   const quick = Boolean(o.quick);
   const pick = <T>(name: string, value: T, quickValue: T): T =>
     quick && !fromUser(name) ? quickValue : value;
+  if (o.reference.runtime !== 'node')
+    throw new BenchError('the reference runs in Node: drop @browser from --reference');
   const targets: Target[] =
     o.targets ??
     expandTargets({ backends: o.backends, devices: o.devices, dtypes: o.dtypes, runtimes: o.runtimes });

@@ -15,6 +15,12 @@ export interface MeasurePlan {
   referenceOnly: boolean;
 }
 
+/** The tiny fixture's golden cases that check features: one text and one image case. */
+export const GOLDEN_CASES: readonly { tower: Tower; case: string; output: string }[] = [
+  { tower: 'text', case: 'text_right_padded', output: 'text_features' },
+  { tower: 'image', case: 'vision_batch2', output: 'image_features' },
+];
+
 /** A golden case of the tiny fixture, ready to run: its inputs and the expected features. */
 export interface GoldenInputs {
   tower: Tower;

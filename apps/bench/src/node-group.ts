@@ -10,13 +10,13 @@ import {
 } from '@altclip/core';
 import {
   errorMessage,
+  GOLDEN_CASES,
   type GoldenInputs,
   type GroupOutcome,
   type MeasurePlan,
   type MeasureProgress,
   measureGroup,
 } from './measure.js';
-import type { Tower } from './report.js';
 
 /** One backend × device × dtype to measure in Node: what a worker process receives. */
 export interface GroupJob {
@@ -74,11 +74,6 @@ async function applyThreads(
   }
   return {};
 }
-
-const GOLDEN_CASES: readonly { tower: Tower; case: string; output: string }[] = [
-  { tower: 'text', case: 'text_right_padded', output: 'text_features' },
-  { tower: 'image', case: 'vision_batch2', output: 'image_features' },
-];
 
 /** The tiny fixture's feature goldens (one text and one image case). */
 export async function readGoldens(goldenDir: string): Promise<GoldenInputs[]> {

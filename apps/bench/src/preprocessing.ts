@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { type ImageSpeed, measureImageProcessorSpeed } from './image-speed.js';
 import { errorMessage } from './measure.js';
@@ -11,6 +12,11 @@ const FIXTURES_DIR = resolve(import.meta.dirname, '..', '..', '..', '..', 'share
 export interface PreprocessingOptions {
   /** Timed runs per implementation (the median is reported). */
   repetitions: number;
+  /**
+   * Use only the first `lines` corpus lines and `images` images (the quick mode: the transformers.js tokenizer
+   * alone takes tens of seconds per pass over the whole corpus on a busy 2-core machine).
+   */
+  subset?: { lines: number; images: number };
   fixturesDir?: string;
 }
 
@@ -51,8 +57,12 @@ function tokenizerRow(
 }
 
 /** Tokenizer tokens/s of @altclip/tokenizer beside transformers.js, on the fixture corpus with the XLM-R large vocabulary. */
-async function tokenizerResults(fixtures: string, repetitions: number): Promise<PreprocessingResult[]> {
-  const corpusPath = join(fixtures, 'tokenizer', 'bench-corpus.txt');
+async function tokenizerResults(
+  fixtures: string,
+  repetitions: number,
+  subsetLines: number | undefined,
+): Promise<PreprocessingResult[]> {
+  let corpusPath = join(fixtures, 'tokenizer', 'bench-corpus.txt');
   const modelDir = join(fixtures, 'tokenizer', 'large-xlmr');
   if (!existsSync(corpusPath) || !existsSync(modelDir)) {
     const reason = `needs the tokenizer fixtures (${corpusPath}, ${modelDir})`;
@@ -61,10 +71,20 @@ async function tokenizerResults(fixtures: string, repetitions: number): Promise<
       skipped('tokenizer', '@huggingface/transformers', reason),
     ];
   }
+  let tempDir: string | undefined;
   try {
+    if (subsetLines !== undefined) {
+      tempDir = await mkdtemp(join(tmpdir(), 'altclip-bench-corpus-'));
+      const lines = (await readFile(corpusPath, 'utf8')).split('\n').slice(0, subsetLines);
+      corpusPath = join(tempDir, 'corpus.txt');
+      await writeFile(corpusPath, `${lines.join('\n')}\n`);
+    }
     const speed = await measureTokenizerSpeed({ corpusPath, modelDir, repetitions });
     const corpus = {
-      corpus: 'tokenizer/bench-corpus.txt',
+      corpus:
+        subsetLines === undefined
+          ? 'tokenizer/bench-corpus.txt'
+          : `tokenizer/bench-corpus.txt, first ${subsetLines} lines`,
       vocabulary: 'tokenizer/large-xlmr',
       lines: speed.lines,
       bytes: speed.bytes,
@@ -81,11 +101,17 @@ async function tokenizerResults(fixtures: string, repetitions: number): Promise<
     return rows;
   } catch (error) {
     return [failed('tokenizer', '@altclip/tokenizer', error)];
+  } finally {
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
   }
 }
 
 /** Image preprocessing images/s of @altclip/image-processor beside transformers.js, on the image fixtures (BAAI/AltCLIP config). */
-async function imageResults(fixtures: string, repetitions: number): Promise<PreprocessingResult[]> {
+async function imageResults(
+  fixtures: string,
+  repetitions: number,
+  subsetImages: number | undefined,
+): Promise<PreprocessingResult[]> {
   const inputs = join(fixtures, 'images', 'inputs');
   const configPath = join(fixtures, 'images', 'golden', 'preprocessor_config.json');
   if (!existsSync(inputs) || !existsSync(configPath)) {
@@ -98,6 +124,7 @@ async function imageResults(fixtures: string, repetitions: number): Promise<Prep
   const imagePaths = (await readdir(inputs))
     .filter((name) => !name.endsWith('.json'))
     .sort()
+    .slice(0, subsetImages)
     .map((name) => join(inputs, name));
   try {
     const speed = await measureImageProcessorSpeed({ imagePaths, configPath, repetitions });
@@ -135,7 +162,7 @@ async function imageResults(fixtures: string, repetitions: number): Promise<Prep
 export async function measurePreprocessing(options: PreprocessingOptions): Promise<PreprocessingResult[]> {
   const fixtures = options.fixturesDir ?? FIXTURES_DIR;
   return [
-    ...(await tokenizerResults(fixtures, options.repetitions)),
-    ...(await imageResults(fixtures, options.repetitions)),
+    ...(await tokenizerResults(fixtures, options.repetitions, options.subset?.lines)),
+    ...(await imageResults(fixtures, options.repetitions, options.subset?.images)),
   ];
 }

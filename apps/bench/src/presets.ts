@@ -99,11 +99,11 @@ async function readConfig(ref: string): Promise<AltCLIPConfig> {
 
 /**
  * Resolves `--model`: a preset (tiny, base, large), a local folder or a hub id. Random presets are written to
- * `cacheDir` on first use; with `materialize` false they are left in memory (the browser builds them itself).
+ * `cacheDir` on first use (the reference always runs in Node, from the files).
  */
 export async function resolveModel(
   ref: string,
-  options: { seed: number; cacheDir: string; materialize: boolean },
+  options: { seed: number; cacheDir: string },
 ): Promise<ModelSpec> {
   if ((PRESETS as readonly string[]).includes(ref)) {
     const preset = ref as Preset;
@@ -118,7 +118,6 @@ export async function resolveModel(
       };
     }
     const config = presetConfig(preset);
-    if (!options.materialize) return { ref, preset, config, seed: options.seed };
     // Written once (core reuses the files for the same config and seed), so that onnxruntime maps them from disk.
     const dir = join(options.cacheDir, `${preset}-seed${options.seed}`);
     await writeRandomCheckpoint(config, dir, { seed: options.seed });

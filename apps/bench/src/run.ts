@@ -42,8 +42,6 @@ export interface BenchOptions {
   importBackends: boolean;
   roofline: boolean;
   preprocessing: boolean;
-  /** Launch options for the browser part. */
-  browser?: { executablePath?: string; headless?: boolean };
   /** The command line, for the report. */
   command: string;
   quick: boolean;
@@ -265,12 +263,8 @@ export function resultsOf(
 
 export interface RunHooks {
   onProgress?: (progress: BenchProgress) => void;
-  /** Replaces the worker process (tests). */
-  nodeExecutor?: NodeExecutor;
   /** Measures the browser targets; absent: the playwright runner (see browser.ts). */
   browserRunner?: BrowserRunner;
-  /** Measures preprocessing; absent: the tokenizer / image-processor comparisons (see preprocessing.ts). */
-  preprocessingRunner?: () => Promise<PreprocessingResult[]>;
 }
 
 export interface BrowserJob {
@@ -292,8 +286,7 @@ export async function runBench(options: BenchOptions, hooks: RunHooks = {}): Pro
   const date = new Date().toISOString();
   const machine = machineInfo();
   const cacheDir = options.cacheDir ?? defaultCacheDir();
-  // The reference always runs in Node, so random presets are always written to the cache.
-  const model = await resolveModel(options.model, { seed: options.seed, cacheDir, materialize: true });
+  const model = await resolveModel(options.model, { seed: options.seed, cacheDir });
   const sequenceLength = Math.min(options.sequenceLength, model.config.textConfig.maxTokens);
   const flops: Record<Tower, number> = {
     image: imageFlops(model.config),
@@ -334,7 +327,7 @@ export async function runBench(options: BenchOptions, hooks: RunHooks = {}): Pro
     roofline = await measureRoofline({ threads: options.threads });
   }
 
-  const executor = hooks.nodeExecutor ?? (options.isolate ? forkExecutor : inProcessExecutor);
+  const executor = options.isolate ? forkExecutor : inProcessExecutor;
   const job = (target: Target, targetPlan: MeasurePlan): GroupJob => ({
     backend: target.backend,
     device: target.device,
@@ -433,9 +426,9 @@ export async function runBench(options: BenchOptions, hooks: RunHooks = {}): Pro
   if (options.preprocessing) {
     report('preprocessing');
     const { measurePreprocessing } = await import('./preprocessing.js');
-    const runner =
-      hooks.preprocessingRunner ?? (() => measurePreprocessing({ repetitions: options.quick ? 2 : 5 }));
-    preprocessing = await runner();
+    preprocessing = await measurePreprocessing(
+      options.quick ? { repetitions: 1, subset: { lines: 2000, images: 12 } } : { repetitions: 5 },
+    );
   }
   done = total;
   report('done');

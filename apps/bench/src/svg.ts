@@ -20,9 +20,8 @@ export function renderSvg(report: BenchReport): string {
   const width = LABEL_WIDTH + BAR_WIDTH + 120;
   const parts: string[] = [];
   let y = 30;
-  parts.push(
-    `<text x="10" y="20" font-size="14" font-weight="bold">AltCLIP throughput — ${escapeXml(report.model.ref)}, ${escapeXml(report.date.slice(0, 10))}, ${report.machine.cpuCount} CPU(s)</text>`,
-  );
+  const title = `AltCLIP throughput — ${report.model.ref}, ${report.date.slice(0, 10)}, ${report.machine.cpuCount} CPU(s)`;
+  parts.push(`<text x="10" y="20" font-size="14" font-weight="bold">${escapeXml(title)}</text>`);
   for (const panel of panels) {
     y += 10;
     parts.push(
@@ -52,6 +51,7 @@ export function renderSvg(report: BenchReport): string {
   const height = y + 10;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="100%" height="100%" fill="white"/>`,
     ...parts,
     '</svg>',

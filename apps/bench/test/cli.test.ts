@@ -68,6 +68,7 @@ describe('bench options', () => {
     expect(() => parse(['--towers', 'audio'])).toThrow(/not one of/);
     expect(() => parse(['--reference', 'ort-node'])).toThrow(/backend\/device\/dtype/);
     expect(() => parse(['-t', 'fp64'])).toThrow(BenchError);
+    expect(() => parse(['--reference', 'ort-web/wasm/fp32@browser'])).toThrow(/reference runs in Node/);
     expect(() =>
       expandTargets({ backends: ['ort-node'], devices: ['webgl'], dtypes: ['fp32'], runtimes: ['node'] }),
     ).toThrow(/no configuration matches/);

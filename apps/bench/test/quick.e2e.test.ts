@@ -10,6 +10,12 @@ import { reportSchemaErrors } from '../src/validate.js';
 
 const packageDir = resolve(import.meta.dirname, '..');
 
+// The CLI runs from dist: build this package (turbo builds its dependencies before the tests).
+beforeAll(() => {
+  const tsc = resolve(packageDir, '../../node_modules/typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: packageDir, stdio: 'inherit' });
+}, 120_000);
+
 describe('npm run bench -- --quick', () => {
   const out = mkdtempSync(join(tmpdir(), 'bench-quick-'));
   let report: BenchReport;
@@ -17,15 +23,6 @@ describe('npm run bench -- --quick', () => {
   let seconds: number;
 
   beforeAll(() => {
-    // The CLI runs from dist: build this package (its dependencies are built by turbo before tests).
-    execFileSync(
-      process.execPath,
-      [resolve(packageDir, '../../node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
-      {
-        cwd: packageDir,
-        stdio: 'inherit',
-      },
-    );
     const started = performance.now();
     const run = spawnSync(
       process.execPath,
@@ -85,4 +82,30 @@ describe('npm run bench -- --quick', () => {
   it('stays within the 2-minute budget of CI', () => {
     expect(seconds).toBeLessThan(120);
   });
+});
+
+describe('a configuration that overruns --timeout', () => {
+  it('is stopped and reported as failed, the others still measured', () => {
+    const out = mkdtempSync(join(tmpdir(), 'bench-timeout-'));
+    // 20,000 calls per batch size cannot finish in 5 s; the reference (one call per tower) can.
+    const run = spawnSync(
+      process.execPath,
+      [
+        'dist/cli.js',
+        ...['--model', 'tiny', '--targets', 'tfjs/wasm/fp32', '--batch-sizes', '1', '-r', '20000'],
+        ...['--timeout', '5', '--no-roofline', '--no-preprocessing', '--no-progress'],
+        ...['--cache-dir', out, '--json', join(out, 'report.json')],
+      ],
+      { cwd: packageDir, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const report: BenchReport = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(reportSchemaErrors(report)).toEqual([]);
+    expect(report.reference.status).toBe('ok');
+    expect(report.results.map((r) => [r.backend, r.status])).toEqual([
+      ['tfjs', 'failed'],
+      ['tfjs', 'failed'],
+    ]);
+    for (const r of report.results) expect(r.error).toContain('timed out after 5 s');
+  }, 70_000);
 });

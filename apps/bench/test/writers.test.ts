@@ -60,6 +60,7 @@ describe('SVG chart', () => {
     expect(svg).toContain('tfjs webgl fp32 (browser) b=1');
     expect(svg).not.toMatch(/<here>/);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg).toContain('<title>AltCLIP throughput — large, 2026-11-29, 2 CPU(s)</title>');
     expect(svg.trim().endsWith('</svg>')).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { softmax, Tensor } from '@altclip/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -198,6 +199,11 @@ interface EmbedCommandOptions extends CommonOptions {
 
 async function embedCommand(input: string, options: EmbedCommandOptions): Promise<void> {
   const prepared = await prepareEmbed(input, options.out);
+  // Whatever is half-written when Ctrl-C lands is cut by the next run, so stopping at once is safe.
+  process.once('SIGINT', () => {
+    process.stderr.write(`\ninterrupted: run the same command again to resume ${options.out}\n`);
+    process.exit(ExitCode.interrupted);
+  });
   await withEncoder(options, async (encoder, progress) => {
     const summary = await embed(prepared, encoder, options, progress);
     if (options.json) {
@@ -211,11 +217,17 @@ async function embedCommand(input: string, options: EmbedCommandOptions): Promis
   });
 }
 
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  return manifest.version as string;
+}
+
 export function buildProgram(): Command {
   const program = new Command('altclip')
     .description(
       'AltCLIP (multilingual CLIP) from the command line: zero-shot classification, similarity, embeddings',
     )
+    .version(packageVersion())
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
 

@@ -15,6 +15,8 @@ export const ExitCode = {
   model: 5,
   /** The output cannot be written, or an existing output holds other items than this run would write. */
   output: 6,
+  /** Ctrl-C (128 + SIGINT, the shell convention); `embed` resumes on the next run. */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -45,7 +45,26 @@ export async function listImages(folder: string): Promise<Item[]> {
 
 /** One text per line (UTF-8); blank lines are skipped, the id is the 1-based line number. */
 export async function readTexts(file: string): Promise<Item[]> {
-  const text = await readFile(file, 'utf8');
+  if (IMAGE_EXTENSIONS.has(extname(file).toLowerCase())) {
+    throw new CliError(
+      ExitCode.input,
+      'not_text',
+      `${file} is an image, not a text file: give a folder of images`,
+    );
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await readFile(file));
+  } catch (error) {
+    throw new CliError(
+      ExitCode.input,
+      'not_text',
+      `${file} is not UTF-8 text (${(error as Error).message})`,
+      {
+        cause: error,
+      },
+    );
+  }
   return text
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/)

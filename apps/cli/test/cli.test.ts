@@ -35,11 +35,15 @@ interface CliResult {
 
 /** Runs the built CLI as a user would (a child process), never throwing on a non-zero exit. */
 function altclip(...args: string[]): Promise<CliResult> {
+  return altclipWithEnv({}, ...args);
+}
+
+function altclipWithEnv(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
   return new Promise((done) => {
     execFile(
       process.execPath,
       [main, ...args],
-      { env: { ...process.env, ALTCLIP_MODEL: '' } },
+      { env: { ...process.env, ALTCLIP_MODEL: '', ...env } },
       (error, stdout, stderr) => {
         done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
       },
@@ -308,36 +312,53 @@ describe.skipIf(!suite)('altclip command (built dist, tiny-altclip fixture)', ()
     }
   });
 
-  it('embed killed mid-run (SIGKILL) resumes to the same output as one run', async () => {
-    const texts = join(work, 'many.txt');
-    const words = ['cat', 'chien', '猫', 'قطة', 'Vogel', 'pájaro'];
-    writeFileSync(
-      texts,
-      `${Array.from({ length: 3000 }, (_, i) => `${words[i % 6]} ${i} ${words[(i * 7) % 6]}`).join('\n')}\n`,
-    );
-    const reference = join(work, 'many-reference.jsonl');
-    expect((await altclip('embed', texts, '-o', reference, '-m', model)).code).toBe(0);
-    const out = join(work, 'many.jsonl');
-    const child = spawn(
-      process.execPath,
-      [main, 'embed', texts, '-o', out, '-m', model, '--batch-size', '1'],
-      { stdio: 'ignore' },
-    );
-    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-    for (let ran = 0; ran < 30_000; ran += 5) {
-      const size = statSync(out, { throwIfNoEntry: false })?.size ?? 0;
-      if (size > 20_000) break;
-      await new Promise((wait) => setTimeout(wait, 5));
-    }
-    child.kill('SIGKILL');
-    expect(await exited).toBeNull(); // killed, not finished
-    const resumed = await altclip('embed', texts, '-o', out, '-m', model, '--json');
-    expect(resumed.code, resumed.stderr).toBe(0);
-    const summary = JSON.parse(resumed.stdout);
-    expect(summary.resumed).toBeGreaterThan(0);
-    expect(summary.resumed).toBeLessThan(3000);
-    expect(readFileSync(out).equals(readFileSync(reference))).toBe(true);
-  });
+  it.each(['SIGKILL', 'SIGINT'] as const)(
+    'embed stopped mid-run by %s resumes to the same output as one run',
+    async (signal) => {
+      const texts = join(work, 'many.txt');
+      const words = ['cat', 'chien', '猫', 'قطة', 'Vogel', 'pájaro'];
+      writeFileSync(
+        texts,
+        `${Array.from({ length: 3000 }, (_, i) => `${words[i % 6]} ${i} ${words[(i * 7) % 6]}`).join('\n')}\n`,
+      );
+      const reference = join(work, 'many-reference.jsonl');
+      if (!existsSync(reference))
+        expect((await altclip('embed', texts, '-o', reference, '-m', model)).code).toBe(0);
+      const out = join(work, `many-${signal}.jsonl`);
+      const child = spawn(
+        process.execPath,
+        [main, 'embed', texts, '-o', out, '-m', model, '--batch-size', '1'],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      const exited = new Promise<{ code: number | null; by: string | null }>((done) =>
+        child.on('exit', (code, by) => done({ code, by })),
+      );
+      for (let ran = 0; ran < 30_000; ran += 5) {
+        const size = statSync(out, { throwIfNoEntry: false })?.size ?? 0;
+        if (size > 20_000) break;
+        await new Promise((wait) => setTimeout(wait, 5));
+      }
+      child.kill(signal);
+      const { code, by } = await exited;
+      if (signal === 'SIGKILL') expect(by).toBe('SIGKILL');
+      else {
+        expect(code).toBe(130);
+        expect(stderr).toMatch(/interrupted: run the same command again/);
+      }
+      const resumed = await altclip('embed', texts, '-o', out, '-m', model, '--json');
+      expect(resumed.code, resumed.stderr).toBe(0);
+      const summary = JSON.parse(resumed.stdout);
+      expect(summary.resumed).toBeGreaterThan(0);
+      expect(summary.resumed).toBeLessThan(3000);
+      expect(readFileSync(out).equals(readFileSync(reference))).toBe(true);
+    },
+  );
 
   it('embed refuses to resume an output that holds other items (exit 6) unless --overwrite', async () => {
     const first = join(work, 'first.txt');
@@ -358,9 +379,57 @@ describe.skipIf(!suite)('altclip command (built dist, tiny-altclip fixture)', ()
     ).toEqual([2, 3]);
   });
 
+  it('takes a hub id, read offline from the Hugging Face cache layout, and says when it is not cached', async () => {
+    // The cache layout huggingface_hub writes: refs/main → commit, snapshots/<commit>/<file>.
+    const cache = join(work, 'hub-cache');
+    const commit = 'a'.repeat(40);
+    const snapshot = join(cache, 'models--altclip-test--tiny', 'snapshots', commit);
+    mkdirSync(snapshot, { recursive: true });
+    mkdirSync(join(cache, 'models--altclip-test--tiny', 'refs'));
+    writeFileSync(join(cache, 'models--altclip-test--tiny', 'refs', 'main'), commit);
+    for (const file of [
+      'config.json',
+      'model.safetensors',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'special_tokens_map.json',
+      'sentencepiece.bpe.model',
+      'preprocessor_config.json',
+    ]) {
+      symlinkSync(join(model, file), join(snapshot, file));
+    }
+    const env = { HF_HUB_CACHE: cache, HF_HUB_OFFLINE: '1' };
+    const fromHub = await altclipWithEnv(
+      env,
+      'classify',
+      images[0],
+      '--labels',
+      'a cat,un chien',
+      '-m',
+      'altclip-test/tiny',
+      '--json',
+    );
+    expect(fromHub.code, fromHub.stderr).toBe(0);
+    const fromFolder = await altclip(
+      'classify',
+      images[0],
+      '--labels',
+      'a cat,un chien',
+      '-m',
+      model,
+      '--json',
+    );
+    expect(JSON.parse(fromHub.stdout).results).toEqual(JSON.parse(fromFolder.stdout).results);
+    const missing = await altclipWithEnv(env, 'classify', images[0], '--labels', 'a', '-m', 'BAAI/AltCLIP');
+    expect(missing.code).toBe(5);
+    expect(missing.stderr).toMatch(/BAAI\/AltCLIP: offline mode/);
+  });
+
   it('exits with documented codes: 3 missing or unreadable input, 4 unknown backend, 5 missing model, 2 usage', async () => {
     const broken = join(work, 'broken.jpg');
     writeFileSync(broken, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
+    const binaryText = join(work, 'binary.txt');
+    writeFileSync(binaryText, Buffer.from([0x61, 0x0a, 0xff, 0xfe, 0x80]));
     const cases: [string[], number, RegExp][] = [
       [
         ['classify', join(work, 'missing.jpg'), '--labels', 'a', '-m', model],
@@ -373,6 +442,8 @@ describe.skipIf(!suite)('altclip command (built dist, tiny-altclip fixture)', ()
         3,
         /no such file or folder/,
       ],
+      [['embed', broken, '-o', join(work, 'x.npy'), '-m', model], 3, /is an image, not a text file/],
+      [['similarity', images[0], '--texts-file', binaryText, '-m', model], 3, /not UTF-8 text/],
       [
         ['classify', images[0], '--labels', 'a', '-m', model, '--backend', 'nope'],
         4,

@@ -1,4 +1,11 @@
-export { type CaptionedExample, type Example, evaluationSet, RENDER_SIZE, trainingBatch } from './data.js';
+export {
+  type CaptionedExample,
+  type Example,
+  evaluationSet,
+  RENDER_SIZE,
+  shapeBatch,
+  trainingBatch,
+} from './data.js';
 export { type LanguageAccuracy, zeroShotAccuracy } from './evaluate.js';
 export { EXAMPLE_IMAGES, EXAMPLE_SIZE, writeExampleImages } from './examples.js';
 export {
@@ -7,6 +14,7 @@ export {
   LANGUAGES,
   type Language,
   randomCaption,
+  randomShapeCaption,
 } from './languages.js';
 export {
   demoConfig,
@@ -16,7 +24,7 @@ export {
   preprocessorConfigJSON,
   VOCAB_SIZE,
 } from './model-config.js';
-export { createRandom, type Random } from './random.js';
+export { createRandom, pick, type Random, shuffled } from './random.js';
 export {
   type Background,
   CLASSES,

@@ -20,6 +20,8 @@ export interface Language {
   readonly template: string;
   /** Every training caption of a class. */
   captions(cls: ShapeClass): string[];
+  /** Captions that name only the shape ("a circle"), for the shape-first batches of training. */
+  shapeCaptions(shape: Shape): string[];
 }
 
 type Gender = 'm' | 'f';
@@ -39,6 +41,7 @@ const english: Language = {
     `this is a ${c} ${s}.`,
     `the ${s} is ${c}`,
   ],
+  shapeCaptions: (s) => [s, `a ${s}`, `a photo of a ${s}.`],
 };
 
 const chineseColour: Record<Colour, string> = { red: '红色', green: '绿色', blue: '蓝色', yellow: '黄色' };
@@ -66,6 +69,10 @@ const chinese: Language = {
       words('图', '中', '有', '一个', c, '的', s),
       words(s, '是', c, '的'),
     ];
+  },
+  shapeCaptions: (shape) => {
+    const s = chineseShape[shape];
+    return [s, words('一个', s), words('一张', s, '的', '照片', '。')];
   },
 };
 
@@ -97,6 +104,10 @@ const japanese: Language = {
       words(c, s, 'の', '絵'),
       words(c, s, 'の', '画像'),
     ];
+  },
+  shapeCaptions: (shape) => {
+    const s = japaneseShape[shape];
+    return [s, words(s, 'の', '写真'), words('これは', s, 'です', '。')];
   },
 };
 
@@ -135,6 +146,10 @@ const arabic: Language = {
       definite,
       `صورة ${definite}`,
     ];
+  },
+  shapeCaptions: (shape) => {
+    const { word } = arabicShape[shape];
+    return [word, `صورة ${word}`, `ال${word}`];
   },
 };
 
@@ -183,6 +198,10 @@ const russian: Language = {
     // Everyday Russian often writes ё as е; both spellings are taught.
     return [...captions, ...captions.filter((c) => c.includes('ё')).map((c) => c.replaceAll('ё', 'е'))];
   },
+  shapeCaptions: (shape) => {
+    const { nominative, genitive } = russianShape[shape];
+    return [nominative, `это ${nominative}.`, `фото ${genitive}`];
+  },
 };
 
 const hindiShape: Record<Shape, { direct: string; oblique: string }> = {
@@ -208,6 +227,10 @@ const hindi: Language = {
     const direct = `${hindiColour[cls.colour].direct} ${hindiShape[cls.shape].direct}`;
     const oblique = `${hindiColour[cls.colour].oblique} ${hindiShape[cls.shape].oblique}`;
     return [direct, `एक ${direct}`, `यह एक ${direct} है।`, `${oblique} की तस्वीर`, `${oblique} का चित्र`];
+  },
+  shapeCaptions: (shape) => {
+    const { direct, oblique } = hindiShape[shape];
+    return [direct, `एक ${direct}`, `${oblique} की तस्वीर`];
   },
 };
 
@@ -247,6 +270,11 @@ const french: Language = {
       `${definite} est ${colour}`,
     ];
   },
+  shapeCaptions: (shape) => {
+    const { word, gender } = frenchShape[shape];
+    const phrase = `${gender === 'f' ? 'une' : 'un'} ${word}`;
+    return [word, phrase, `une photo d'${phrase}`];
+  },
 };
 
 const spanishShape: Record<Shape, { word: string; gender: Gender }> = {
@@ -284,6 +312,11 @@ const spanish: Language = {
       `${gender === 'f' ? 'la' : 'el'} ${word} es ${colour}`,
     ];
   },
+  shapeCaptions: (shape) => {
+    const { word, gender } = spanishShape[shape];
+    const phrase = `${gender === 'f' ? 'una' : 'un'} ${word}`;
+    return [word, phrase, `una foto de ${phrase}`];
+  },
 };
 
 /** Captions and labels as the trainer writes them: Chinese and Japanese with WORD_BREAK hints. */
@@ -295,6 +328,7 @@ export const LANGUAGES: readonly Language[] = SEGMENTED.map((language) => ({
   label: (cls: ShapeClass) => plain(language.label(cls)),
   template: plain(language.template),
   captions: (cls: ShapeClass) => language.captions(cls).map(plain),
+  shapeCaptions: (shape: Shape) => language.shapeCaptions(shape).map(plain),
 }));
 
 /** transformers' default zero-shot template, which users often keep whatever the label's language. */
@@ -315,6 +349,12 @@ export function randomCaption(random: Random, cls: ShapeClass): { caption: strin
   return { caption: pick(random, language.captions(cls)), language: language.code };
 }
 
+/** A random shape-only caption in a random language. */
+export function randomShapeCaption(random: Random, shape: Shape): { caption: string; language: string } {
+  const language = pick(random, LANGUAGES);
+  return { caption: pick(random, language.shapeCaptions(shape)), language: language.code };
+}
+
 /**
  * Every text the demo tokenizer must know: all captions and all labels in their templates, with the WORD_BREAK
  * hints of Chinese and Japanese (for `trainUnigram`).
@@ -327,6 +367,8 @@ export function captionCorpus(classes: readonly ShapeClass[]): string[] {
       texts.push(language.template.replace('{}', language.label(cls)));
       texts.push(DEFAULT_HYPOTHESIS_TEMPLATE.replace('{}', language.label(cls)));
     }
+    for (const shape of new Set(classes.map((cls) => cls.shape)))
+      texts.push(...language.shapeCaptions(shape));
   }
   return texts;
 }

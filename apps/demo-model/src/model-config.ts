@@ -10,7 +10,7 @@ export const IMAGE_SIZE = 32;
 /** Longest tokenized caption the model accepts: max_position_embeddings − 2 (XLM-R's position offset). */
 export const MAX_TEXT_LENGTH = 64;
 /** Side of the image tower's patches. */
-export const PATCH_SIZE = 4;
+export const PATCH_SIZE = 8;
 /** Pieces the tokenizer learns (characters included), before the five special tokens. */
 export const VOCAB_SIZE = 400;
 

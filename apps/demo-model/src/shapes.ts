@@ -72,38 +72,50 @@ function mutedColour(random: Random): RGB {
   return hsvToRgb(uniform(random, 0, 360), uniform(random, 0, 0.25), uniform(random, 0.08, 0.95));
 }
 
-function randomBackground(random: Random): Background {
+/** Furthest the shape's centre moves from the image centre (fraction of the side). */
+const MAX_OFFSET = 0.12;
+
+function randomBackground(random: Random, difficulty: number): Background {
   const kind = random();
-  if (kind < 0.4) return { kind: 'solid', colour: mutedColour(random) };
-  if (kind < 0.7) {
+  const base = mutedColour(random);
+  const other = mutedColour(random);
+  const angle = uniform(random, 0, 2 * Math.PI);
+  const amplitude = uniform(random, 10, 40);
+  const seed = Math.floor(random() * 2 ** 31);
+  if (kind < 1 - 0.6 * difficulty) {
+    // Easy scenes start from mid grey: the first shape features form much faster on one background.
     return {
-      kind: 'gradient',
-      from: mutedColour(random),
-      to: mutedColour(random),
-      angle: uniform(random, 0, 2 * Math.PI),
+      kind: 'solid',
+      colour: base.map((c) => Math.round(128 + (c - 128) * difficulty)) as unknown as RGB,
     };
   }
-  return {
-    kind: 'noise',
-    colour: mutedColour(random),
-    amplitude: uniform(random, 10, 40),
-    seed: Math.floor(random() * 2 ** 31),
-  };
+  if (kind < 1 - 0.3 * difficulty) return { kind: 'gradient', from: base, to: other, angle };
+  return { kind: 'noise', colour: base, amplitude, seed };
 }
 
-/** A random scene of the given class (or of a random class). */
-export function randomScene(random: Random, cls: ShapeClass = pick(random, CLASSES)): Scene {
-  const radius = uniform(random, 0.25, 0.4);
-  const margin = radius + 0.02;
+/**
+ * A random scene of the given class (or of a random class). `difficulty` (default 1, the task the model is tested
+ * on) scales the variation: at 0 the shape is large, centred and upright on a solid background, which a
+ * randomly initialised ViT learns within a few hundred steps; at 1 it moves, shrinks, turns, and 30% of the
+ * backgrounds are gradients and 30% noise. The same random numbers are drawn at every difficulty.
+ */
+export function randomScene(random: Random, cls: ShapeClass = pick(random, CLASSES), difficulty = 1): Scene {
+  const radius = uniform(random, 0.28, 0.4);
+  const offsetX = uniform(random, -1, 1);
+  const offsetY = uniform(random, -1, 1);
+  const rotation = uniform(random, -0.35, 0.35);
   const value = cls.colour === 'yellow' ? uniform(random, 0.85, 1) : uniform(random, 0.65, 1);
+  const fill = hsvToRgb(HUES[cls.colour] + uniform(random, -8, 8), uniform(random, 0.75, 1), value);
+  const scaledRadius = 0.4 + (radius - 0.4) * difficulty;
+  const reach = Math.min(MAX_OFFSET, 0.48 - scaledRadius) * difficulty;
   return {
     cls,
-    fill: hsvToRgb(HUES[cls.colour] + uniform(random, -8, 8), uniform(random, 0.75, 1), value),
-    centreX: uniform(random, margin, 1 - margin),
-    centreY: uniform(random, margin, 1 - margin),
-    radius,
-    rotation: uniform(random, -0.35, 0.35),
-    background: randomBackground(random),
+    fill,
+    centreX: 0.5 + offsetX * reach,
+    centreY: 0.5 + offsetY * reach,
+    radius: scaledRadius,
+    rotation: rotation * difficulty,
+    background: randomBackground(random, difficulty),
   };
 }
 

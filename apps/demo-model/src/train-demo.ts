@@ -5,7 +5,7 @@ import { AltCLIPModel, createRandomWeights, type Tensor } from '@altclip/core';
 import { CLIPImageProcessor } from '@altclip/image-processor';
 import { AltCLIPProcessor } from '@altclip/processor';
 import { XLMRobertaTokenizer } from '@altclip/tokenizer';
-import { evaluationSet, trainingBatch } from './data.js';
+import { evaluationSet, shapeBatch, trainingBatch } from './data.js';
 import { type LanguageAccuracy, zeroShotAccuracy } from './evaluate.js';
 import { captionCorpus } from './languages.js';
 import { demoConfig, MAX_TEXT_LENGTH, preprocessorConfigJSON, VOCAB_SIZE } from './model-config.js';
@@ -38,14 +38,26 @@ export interface TrainDemoResult {
 }
 
 /**
- * Adam learning rate by fraction of training done: a short warm-up, a plateau, then a lower rate to settle.
+ * Adam learning rate by fraction of training done: a plateau, then a lower rate to settle.
  * Each phase gets a fresh optimizer (the Trainer's rate is fixed), which also resets Adam's moments.
  */
 const PHASES = [
-  { until: 0.05, learningRate: 3e-4 },
   { until: 0.7, learningRate: 1e-3 },
   { until: 1, learningRate: 2e-4 },
 ] as const;
+
+/**
+ * The curriculum, in fractions of the steps. Training starts on shape-only batches (see `shapeBatch`) of easy
+ * images (difficulty 0: large, centred, upright, on grey), which a random ViT needs ~200 steps to
+ * separate; their difficulty then rises linearly to the real task (1), and full batches (colour and shape) follow.
+ */
+const EASY_UNTIL = 0.15;
+const RAMP_UNTIL = 0.45;
+const SHAPE_ONLY_UNTIL = 0.5;
+
+function difficultyAt(progress: number): number {
+  return Math.max(0, Math.min(1, (progress - EASY_UNTIL) / (RAMP_UNTIL - EASY_UNTIL)));
+}
 
 async function writeJSON(path: string, value: unknown): Promise<void> {
   await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
@@ -100,7 +112,9 @@ export async function trainDemoModel(options: TrainDemoOptions): Promise<TrainDe
       });
       try {
         for (; step < Math.round(phase.until * options.steps); step++) {
-          const batch = trainingBatch(random);
+          const progress = step / options.steps;
+          const difficulty = difficultyAt(progress);
+          const batch = progress < SHAPE_ONLY_UNTIL ? shapeBatch(random, difficulty) : trainingBatch(random);
           const text = tokenizer.batchEncode(
             batch.map((e) => e.caption),
             { padding: 'longest', truncation: true, returnTensors: true },
@@ -113,7 +127,7 @@ export async function trainDemoModel(options: TrainDemoOptions): Promise<TrainDe
             recent = [];
             const seconds = ((performance.now() - started) / 1000).toFixed(0);
             log(
-              `step ${step + 1}/${options.steps}  lr ${phase.learningRate}  loss ${finalLoss.toFixed(4)}  ${seconds}s`,
+              `step ${step + 1}/${options.steps}  lr ${phase.learningRate}  difficulty ${difficulty.toFixed(2)}  loss ${finalLoss.toFixed(4)}  ${seconds}s`,
             );
           }
         }

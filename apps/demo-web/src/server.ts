@@ -136,6 +136,7 @@ if (process.argv[1] === import.meta.filename) {
       port: { type: 'string', short: 'p', default: process.env.PORT ?? '8080' },
       host: { type: 'string', default: '127.0.0.1' },
       model: { type: 'string', short: 'm' },
+      examples: { type: 'string' },
     },
   });
   const port = Number(values.port);
@@ -150,6 +151,6 @@ if (process.argv[1] === import.meta.filename) {
     );
     process.exit(5);
   }
-  const { url } = await startDemoServer({ port, host: values.host, modelDir });
+  const { url } = await startDemoServer({ port, host: values.host, modelDir, examplesDir: values.examples });
   console.log(`AltCLIP demo: open ${url} (model: ${resolve(modelDir)}); Ctrl-C stops`);
 }

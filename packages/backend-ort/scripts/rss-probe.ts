@@ -14,7 +14,14 @@ if (tower === 'vision') {
   const model = await AltCLIPVisionModel.fromPretrained(dir, options);
   rss('loaded');
   for (const batch of [1, 8]) {
-    await model.forward({ pixelValues: new Tensor('float32', new Float32Array(batch * 3 * 224 * 224).fill(0.1), [batch, 3, 224, 224]) });
+    await model.forward({
+      pixelValues: new Tensor('float32', new Float32Array(batch * 3 * 224 * 224).fill(0.1), [
+        batch,
+        3,
+        224,
+        224,
+      ]),
+    });
     rss(`batch ${batch}`);
   }
 } else {

@@ -191,6 +191,7 @@ async function main(): Promise<void> {
   const repeats = Number(flag('repeats', '2'));
   if (args[0] === 'child')
     return measure(dir, flag('graph', 'fused'), flag('dtype', 'fp32') as 'fp32' | 'int8', repeats);
+  if (args[0] === 'check-child') return check(dir);
 
   const configPath = join(process.env.ALTCLIP_FIXTURES_DIR!, 'models', 'altclip-large-config', 'config.json');
   const configJson = JSON.parse(readFileSync(configPath, 'utf8'));
@@ -209,7 +210,12 @@ async function main(): Promise<void> {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const result = JSON.parse(output.split('\n').find((line) => line.startsWith('RESULT '))!.slice(7));
+    const result = JSON.parse(
+      output
+        .split('\n')
+        .find((line) => line.startsWith('RESULT '))!
+        .slice(7),
+    );
     process.stdout.write(`RESULT ${JSON.stringify({ ...result, weightBytes })}\n`);
     return;
   }

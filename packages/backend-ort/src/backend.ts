@@ -18,13 +18,16 @@ import type { OrtRuntime, SessionSettings } from './runtime.js';
  *   or `'export'` (the model's ready-made `onnx/*_model*.onnx` files);
  * - `intraOpNumThreads`: threads per operator (default: every core; onnxruntime-node only);
  * - `graphOptimizationLevel`: onnxruntime's, default `'all'`;
- * - `strictDevice`: fail instead of falling back to the CPU when the device's provider is missing.
+ * - `strictDevice`: fail instead of falling back to the CPU when the device's provider is missing;
+ * - `skipLayerNorm`: fused graphs use com.microsoft SkipLayerNormalization (off: slower than
+ *   Add + LayerNormalization on onnxruntime-node's CPU provider, kept for measurements).
  */
 export interface OrtBackendOptions {
   readonly graph?: GraphKind | 'export';
   readonly intraOpNumThreads?: number;
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   readonly strictDevice?: boolean;
+  readonly skipLayerNorm?: boolean;
 }
 
 /** The onnxruntime backend, over onnxruntime-node or onnxruntime-web (given by `load`). */
@@ -96,6 +99,6 @@ export class OrtBackend implements Backend {
         `backendOptions.graph must be 'fused', 'plain' or 'export', got ${JSON.stringify(graph)}`,
       );
     }
-    return new GraphModel(this.runtime, request, graph, settings);
+    return new GraphModel(this.runtime, request, graph, settings, { skipLayerNorm: options.skipLayerNorm });
   }
 }

@@ -56,11 +56,20 @@ export class GraphModel implements BackendModel {
   readonly #positionTables = new Map<string, Promise<Float32Array>>();
   #disposed = false;
 
-  constructor(runtime: OrtRuntime, request: LoadRequest, kind: GraphKind, settings: SessionSettings) {
+  readonly #skipLayerNorm: boolean;
+
+  constructor(
+    runtime: OrtRuntime,
+    request: LoadRequest,
+    kind: GraphKind,
+    settings: SessionSettings,
+    tuning: { skipLayerNorm?: boolean } = {},
+  ) {
     this.#runtime = runtime;
     this.#request = request;
     this.#kind = kind;
     this.#settings = settings;
+    this.#skipLayerNorm = tuning.skipLayerNorm ?? false;
   }
 
   /** The serialised graph of a tower variant (for inspection and export), with where its weights are. */
@@ -76,6 +85,7 @@ export class GraphModel implements BackendModel {
       withProjection: towers.withProjection,
       outputHiddenStates: variant !== 'base',
       outputAttentions: variant === 'attentions',
+      skipLayerNorm: this.#skipLayerNorm,
     };
     const graph =
       tower === 'text'

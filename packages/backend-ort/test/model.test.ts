@@ -1,7 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AltCLIPModel, type FromPretrainedOptions, type Tensor } from '@altclip/core';
+import {
+  AltCLIPError,
+  AltCLIPModel,
+  AltCLIPTextModel,
+  AltCLIPVisionModel,
+  type FromPretrainedOptions,
+  type Tensor,
+} from '@altclip/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../src/index.js';
 import {
@@ -128,18 +135,136 @@ describe.skipIf(!TINY_DIR)('full-model goldens through AltCLIPModel', () => {
   for (const setup of setups) {
     describe(setup.label, () => {
       let model: AltCLIPModel;
+      let worstOfAll = 0;
       beforeAll(async () => {
         model = await AltCLIPModel.fromPretrained(setup.binOnly ? binOnlyFolder(cacheDir) : TINY_DIR!, {
           ...setup.options,
           cacheDir,
         });
       });
-      afterAll(async () => model?.dispose());
+      afterAll(async () => {
+        console.log(
+          `${setup.label}: largest abs error over the full-model goldens ${worstOfAll.toExponential(2)}`,
+        );
+        await model?.dispose();
+      });
       for (const c of fullCases.filter(setup.cases)) {
         it(c.name, async () => {
-          expect(await checkFullCase(model, c)).toBeLessThan(1e-3);
+          const worst = await checkFullCase(model, c);
+          worstOfAll = Math.max(worstOfAll, worst);
+          expect(worst).toBeLessThan(1e-3);
         });
       }
+    });
+  }
+});
+
+const towerCases = index?.cases.filter((c) => c.entry.startsWith('AltCLIPModel.')) ?? [];
+
+describe.skipIf(!TINY_DIR)('tower goldens through AltCLIPTextModel / AltCLIPVisionModel', () => {
+  for (const backend of ['ort-node', 'ort-web'] as const) {
+    describe(backend, () => {
+      let text: AltCLIPTextModel;
+      let vision: AltCLIPVisionModel;
+      let full: AltCLIPModel;
+      let worstOfAll = 0;
+      beforeAll(async () => {
+        [text, vision, full] = await Promise.all([
+          AltCLIPTextModel.fromPretrained(TINY_DIR!, { backend }),
+          AltCLIPVisionModel.fromPretrained(TINY_DIR!, { backend }),
+          AltCLIPModel.fromPretrained(TINY_DIR!, { backend }),
+        ]);
+      });
+      afterAll(async () => {
+        console.log(
+          `${backend} model classes: largest abs error over the tower goldens ${worstOfAll.toExponential(2)}`,
+        );
+        await Promise.all([text?.dispose(), vision?.dispose(), full?.dispose()]);
+      });
+      for (const c of towerCases) {
+        it(c.name, async () => {
+          const tensors = await readGoldenTensors(c);
+          const input = <T extends 'int64' | 'float32'>(name: string) =>
+            c.inputs[name] ? (tensors.get(c.inputs[name].key) as Tensor<T>) : undefined;
+          const flags = {
+            outputHiddenStates: c.options?.output_hidden_states === true,
+            outputAttentions: c.options?.output_attentions === true,
+          };
+          const isText = c.entry.includes('text_model');
+          const textInputs = {
+            inputIds: input<'int64'>('input_ids'),
+            attentionMask: input<'int64'>('attention_mask'),
+            positionIds: input<'int64'>('position_ids'),
+            tokenTypeIds: input<'int64'>('token_type_ids'),
+          };
+          const visionInputs = {
+            pixelValues: input<'float32'>('pixel_values')!,
+            interpolatePosEncoding: c.options?.interpolate_pos_encoding === true,
+          };
+          if (c.expect_error) {
+            const call = isText ? text.forward(textInputs) : vision.forward(visionInputs);
+            await expect(call).rejects.toBeInstanceOf(AltCLIPError);
+            return;
+          }
+          const output = isText
+            ? await text.forward({ ...textInputs, ...flags })
+            : await vision.forward({ ...visionInputs, ...flags });
+          const actual: Record<string, Tensor | undefined> = {
+            last_hidden_state: output.lastHiddenState,
+            pooler_output: output.poolerOutput,
+          };
+          for (const [i, t] of (output.hiddenStates ?? []).entries()) actual[`hidden_states.${i}`] = t;
+          for (const [i, t] of (output.attentions ?? []).entries()) actual[`attentions.${i}`] = t;
+          if (c.outputs?.text_features) actual.text_features = await full.getTextFeatures(textInputs);
+          if (c.outputs?.image_features) actual.image_features = await full.getImageFeatures(visionInputs);
+          for (const [name, spec] of Object.entries(c.outputs ?? {})) {
+            if (name.startsWith('debug.')) continue;
+            expect(actual[name], `${c.name}: ${name}`).toBeDefined();
+            const worst = expectClose(
+              actual[name]!,
+              tensors.get(spec.key)!,
+              toleranceOf(index!, name, spec),
+              `${c.name} ${name}`,
+            );
+            worstOfAll = Math.max(worstOfAll, worst);
+          }
+        });
+      }
+    });
+  }
+});
+
+describe.skipIf(!TINY_DIR)('onnx_io golden (ready-made exports and built graphs agree with it)', () => {
+  for (const [label, options] of [
+    ['ort-node export', { backend: 'ort-node', backendOptions: { graph: 'export' } }],
+    ['ort-web export', { backend: 'ort-web', backendOptions: { graph: 'export' } }],
+    ['ort-node fused', { backend: 'ort-node' }],
+  ] as const) {
+    it(label, async () => {
+      const c = index!.cases.find((x) => x.name === 'onnx_io')!;
+      const tensors = await readGoldenTensors(c);
+      const model = await AltCLIPModel.fromPretrained(TINY_DIR!, options);
+      const text = {
+        inputIds: tensors.get('input_ids') as Tensor<'int64'>,
+        attentionMask: tensors.get('attention_mask') as Tensor<'int64'>,
+      };
+      const pixels = { pixelValues: tensors.get('pixel_values') as Tensor<'float32'> };
+      const output = await model.forward({ ...text, ...pixels });
+      const actual: Record<string, Tensor> = {
+        text_embeds: await model.getTextFeatures(text),
+        image_embeds: await model.getImageFeatures(pixels),
+        text_last_hidden_state: output.textModelOutput.lastHiddenState,
+        vision_last_hidden_state: output.visionModelOutput.lastHiddenState,
+      };
+      for (const [name, spec] of Object.entries(c.outputs!)) {
+        expectClose(
+          actual[name],
+          tensors.get(spec.key)!,
+          toleranceOf(index!, name, spec),
+          `${label} ${name}`,
+        );
+      }
+      await model.dispose();
     });
   }
 });

@@ -33,8 +33,9 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
   const inFeatures = x.shape[x.rank - 1];
   const outShape = [...x.shape.slice(0, -1), weight.shape[1] as number];
   const flat = tf.reshape(x, [-1, inFeatures]) as tf.Tensor2D;
-  const product = tf.matMul(flat, weight as tf.Tensor2D);
-  return tf.reshape(bias ? tf.add(product, bias) : product, outShape);
+  // The bias goes into the product (XNNPACK adds it in place on wasm). Never with transposeB: tfjs 4.22's
+  // wasm kernel then adds the bias at wrong offsets.
+  return tf.reshape(tf.fused.matMul({ a: flat, b: weight as tf.Tensor2D, bias }), outShape);
 }
 
 /**
@@ -42,13 +43,18 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
  * generic loop about ten times slower than XNNPACK's 2-D path (measured on 16 attention heads).
  */
 export function batchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b);
   const outer = a.shape.slice(0, -2);
   const [m, k] = a.shape.slice(-2);
-  const n = b.shape[b.rank - 1];
+  const n = b.shape[b.rank - 1] as number;
+  // Small products (short texts, the tiny model) are cheaper in one batched call than in many 2-D ones.
+  if (tf.getBackend() !== 'wasm' || m * k * n < 2 ** 18) return tf.matMul(a, b);
   const as = tf.unstack(tf.reshape(a, [-1, m, k]));
   const bs = tf.unstack(tf.reshape(b, [-1, k, n]));
-  return tf.reshape(tf.stack(as.map((ai, i) => tf.matMul(ai as tf.Tensor2D, bs[i] as tf.Tensor2D))), [...outer, m, n]);
+  return tf.reshape(tf.stack(as.map((ai, i) => tf.matMul(ai as tf.Tensor2D, bs[i] as tf.Tensor2D))), [
+    ...outer,
+    m,
+    n,
+  ]);
 }
 
 export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {

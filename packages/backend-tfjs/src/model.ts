@@ -197,7 +197,10 @@ export class TfjsModel implements BackendModel {
     if (value.dims.join(',') !== shape.join(',')) {
       throw new InputError(`parameter '${key}' has shape [${shape}], got [${value.dims}]`);
     }
-    const data = value.type === 'float32' ? (value.data as Float32Array) : Float32Array.from(value.data as ArrayLike<number>);
+    const data =
+      value.type === 'float32'
+        ? (value.data as Float32Array)
+        : Float32Array.from(value.data as ArrayLike<number>);
     await onDevice(this.device, () => {
       tf.tidy(() => variable.assign(toStoredLayout(key, tf.tensor(data, shape, 'float32'))));
     });
@@ -214,42 +217,39 @@ export class TfjsModel implements BackendModel {
     return onDevice(this.device, async () => (await variable.data())[0]);
   }
 
+  /** Runs a tower in `tf.tidy` and copies its outputs into core Tensors, disposing every tfjs tensor. */
   async #collect(compute: () => TowerResult): Promise<TowerOutputs> {
-    const result = tf.tidy(() => {
+    let counts = { features: 0, hiddenStates: 0, attentions: 0 };
+    const flat = tf.tidy(() => {
       const r = compute();
-      return [
-        r.lastHiddenState,
-        r.poolerOutput,
-        r.features,
-        ...(r.hiddenStates ?? []),
-        ...(r.attentions ?? []),
-      ];
+      const features = r.features ? [r.features] : [];
+      const hiddenStates = r.hiddenStates ?? [];
+      const attentions = r.attentions ?? [];
+      counts = {
+        features: features.length,
+        hiddenStates: hiddenStates.length,
+        attentions: attentions.length,
+      };
+      return [r.lastHiddenState, r.poolerOutput, ...features, ...hiddenStates, ...attentions];
     });
-    // tidy hands back a flat list; rebuild the structure from the counts asked for.
     try {
-      const [last, pooler, features, ...rest] = result;
-      const converted = await Promise.all(rest.map((t) => toCore(t as tf.Tensor)));
-      const layers = converted.length;
+      const all = await Promise.all(flat.map(toCore));
+      const [lastHiddenState, poolerOutput] = all;
+      const hiddenStart = 2 + counts.features;
+      const attentionStart = hiddenStart + counts.hiddenStates;
+      const features = counts.features > 0 ? all[2] : undefined;
+      const hiddenStates = all.slice(hiddenStart, attentionStart);
+      const attentions = all.slice(attentionStart);
       return {
-        lastHiddenState: await toCore(last as tf.Tensor),
-        poolerOutput: await toCore(pooler as tf.Tensor),
-        features: features ? await toCore(features) : undefined,
-        ...this.#split(converted, layers),
+        lastHiddenState,
+        poolerOutput,
+        features,
+        hiddenStates: counts.hiddenStates > 0 ? hiddenStates : undefined,
+        attentions: counts.attentions > 0 ? attentions : undefined,
       };
     } finally {
-      for (const t of result) t?.dispose();
+      for (const t of flat) t.dispose();
     }
-  }
-
-  #split(tensors: Tensor<'float32'>[], count: number): Pick<TowerOutputs, 'hiddenStates' | 'attentions'> {
-    if (count === 0) return {};
-    // hidden states have rank 3, attention probabilities rank 4.
-    const hiddenStates = tensors.filter((t) => t.dims.length === 3);
-    const attentions = tensors.filter((t) => t.dims.length === 4);
-    return {
-      hiddenStates: hiddenStates.length > 0 ? hiddenStates : undefined,
-      attentions: attentions.length > 0 ? attentions : undefined,
-    };
   }
 
   /** Frees every variable; the model cannot be used afterwards. */

@@ -4,7 +4,7 @@ import {
   prepareTextInputs,
   prepareVisionInputs,
   serializeSafetensors,
-  Tensor,
+  type Tensor,
   writeSafetensors,
 } from '@altclip/core';
 import type { DropoutContext } from './layers.js';

@@ -127,7 +127,10 @@ describe.skipIf(!TINY_DIR || !haveChromium)('tiny goldens in headless Chromium',
         expect(actual, `${c.name} ${name}`).toBeDefined();
         const { atol, rtol } = name.includes('attentions')
           ? golden.attention_tolerance
-          : { atol: spec.atol ?? golden.default_tolerance.atol, rtol: spec.rtol ?? golden.default_tolerance.rtol };
+          : {
+              atol: spec.atol ?? golden.default_tolerance.atol,
+              rtol: spec.rtol ?? golden.default_tolerance.rtol,
+            };
         const tensor = new Tensor('float32', Float32Array.from(actual.data), actual.dims);
         const { maxError, violations } = compare(tensor, data.get(spec.key) as Tensor, atol, rtol);
         const kind = name.replace(/\.\d+$/, '').replace(/^(text|vision)_model_output\./, '');
@@ -136,7 +139,9 @@ describe.skipIf(!TINY_DIR || !haveChromium)('tiny goldens in headless Chromium',
         checked++;
       }
     }
-    console.info(`[tfjs webgl, headless Chromium] ${checked} outputs, max abs error: ${JSON.stringify(maxErrors)}`);
+    console.info(
+      `[tfjs webgl, headless Chromium] ${checked} outputs, max abs error: ${JSON.stringify(maxErrors)}`,
+    );
     expect(checked).toBeGreaterThan(100);
   });
 });

@@ -1,5 +1,6 @@
 import type { AltCLIPConfig } from './config.js';
 import { CheckpointError } from './errors.js';
+import { openSafetensors, writeSafetensors } from './safetensors.js';
 import { Tensor } from './tensor.js';
 import { expectedWeightShapes } from './weight-keys.js';
 import type { TensorInfo, TensorLocation, WeightStore } from './weights.js';
@@ -221,7 +222,6 @@ export async function writeRandomCheckpoint(
   const { createHash } = await import('node:crypto');
   const { mkdir, readFile, writeFile } = await import('node:fs/promises');
   const { join } = await import('node:path');
-  const { openSafetensors, writeSafetensors } = await import('./safetensors.js');
   const seed = options.seed ?? 0;
   const configJSON = { ...config.toJSON(), architectures: ['AltCLIPModel'], torch_dtype: 'float32' };
   const stamp: Record<string, string> = {

@@ -7,6 +7,7 @@ import { IMAGES_DIR, imagesPath } from './helpers.js';
 const samples = {
   jpeg: 'inputs/ljt_testorig_227x149.jpg',
   cmyk: 'inputs/pillow_cmyk_ycck.jpg',
+  arithmetic: 'inputs/ljt_testimgari_arith.jpg',
   png: 'inputs/skimage_chelsea_rgb.png',
   gif: 'inputs/pillow_hopper_static.gif',
   webp: 'inputs/pillow_flower_lossy.webp',

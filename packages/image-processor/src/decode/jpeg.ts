@@ -1,6 +1,6 @@
 import { NotSupportedError } from '@altclip/core';
 import { ImageDecodeError } from '../errors.js';
-import type { RawImage } from '../raw-image.js';
+import { type RawImage, toRGB } from '../raw-image.js';
 import { isNode, loadNodeIO } from '../runtime.js';
 import { readExifOrientation } from './exif.js';
 import { compileWasm, type WasmSource } from './wasm.js';
@@ -90,6 +90,9 @@ async function getInstance(): Promise<TurboJpeg> {
 export interface JpegMarkers {
   /** SOF marker number (0xc0..0xcf); 9..11, 13..15 are arithmetic coding. */
   readonly sof: number | undefined;
+  readonly width: number;
+  readonly height: number;
+  readonly components: number;
   readonly orientation: number | undefined;
 }
 
@@ -97,6 +100,9 @@ export interface JpegMarkers {
 export function readJpegMarkers(bytes: Uint8Array): JpegMarkers {
   let sof: number | undefined;
   let orientation: number | undefined;
+  let width = 0;
+  let height = 0;
+  let components = 0;
   let p = 2;
   while (p + 4 <= bytes.length) {
     if (bytes[p] !== 0xff) break;
@@ -112,8 +118,13 @@ export function readJpegMarkers(bytes: Uint8Array): JpegMarkers {
     if (marker === 0xda || marker === 0xd9) break;
     const length = (bytes[p + 2] << 8) | bytes[p + 3];
     const body = bytes.subarray(p + 4, p + 2 + length);
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc)
-      sof ??= marker;
+    const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isFrame && sof === undefined && body.length >= 6) {
+      sof = marker;
+      height = (body[1] << 8) | body[2];
+      width = (body[3] << 8) | body[4];
+      components = body[5];
+    }
     if (
       marker === 0xe1 &&
       orientation === undefined &&
@@ -125,7 +136,7 @@ export function readJpegMarkers(bytes: Uint8Array): JpegMarkers {
     }
     p += 2 + length;
   }
-  return { sof, orientation };
+  return { sof, width, height, components, orientation };
 }
 
 /** Decodes a JPEG to RGB as Pillow does (CMYK / YCCK files through Pillow's inverted-CMYK rule). */
@@ -134,11 +145,10 @@ export async function decodeJpeg(
   name: string,
   checkPixels: (pixels: number) => void,
 ): Promise<RawImage> {
-  const { sof } = readJpegMarkers(bytes);
+  const markers = readJpegMarkers(bytes);
+  const { sof } = markers;
   if (sof !== undefined && ((sof >= 0xc9 && sof <= 0xcb) || sof >= 0xcd)) {
-    throw new NotSupportedError(
-      `${name}: arithmetic-coded JPEG is not supported by the bundled libjpeg-turbo build`,
-    );
+    return decodeArithmetic(bytes, name, checkPixels, markers);
   }
   const tj = await getInstance();
   let input = 0;
@@ -209,4 +219,33 @@ function cmykToRgb(cmyk: Uint8Array): Uint8Array {
     }
   }
   return rgb;
+}
+
+/** Arithmetic-coded JPEG: Node only (see node-io's decodeArithmeticJpeg), gray or YCbCr. */
+async function decodeArithmetic(
+  bytes: Uint8Array,
+  name: string,
+  checkPixels: (pixels: number) => void,
+  { width, height, components }: JpegMarkers,
+): Promise<RawImage> {
+  if (!isNode) throw new NotSupportedError(`${name}: arithmetic-coded JPEG is only decoded in Node`);
+  if (components !== 1 && components !== 3) {
+    throw new NotSupportedError(
+      `${name}: arithmetic-coded JPEG with ${components} components is not supported`,
+    );
+  }
+  checkPixels(width * height);
+  const io = await loadNodeIO();
+  let decoded: Awaited<ReturnType<typeof io.decodeArithmeticJpeg>>;
+  try {
+    decoded = await io.decodeArithmeticJpeg(bytes);
+  } catch (error) {
+    throw new ImageDecodeError(name, 'corrupt or truncated JPEG data', { cause: error });
+  }
+  return toRGB({
+    data: decoded.data,
+    width: decoded.width,
+    height: decoded.height,
+    channels: decoded.components,
+  });
 }
