@@ -127,8 +127,9 @@ async function runTarget(job: BrowserTargetJob): Promise<SerializedOutcome> {
   };
 }
 
-// The packages register themselves on import, but they declare `"sideEffects": false`, so a bundler drops a
-// bare `import '…'`; registering the imported instances again (same name, same priority) keeps them.
+// The packages register themselves on import, but @altclip/backend-tfjs declares `"sideEffects": false`, so a
+// bundler drops a bare `import '…'` of it; registering the imported instances again (same name, same priority)
+// keeps both backends whatever their package.json says.
 registerBackend('ort-web', ortWebBackend, 50);
 registerBackend('tfjs', tfjsBackend, 10);
 

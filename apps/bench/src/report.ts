@@ -50,7 +50,10 @@ export interface BenchResult {
    * loadMs + firstCallMs of that row is the time to the first embedding.
    */
   firstCallMs: number | null;
-  /** Peak resident set size of the process that ran this backend × device × dtype (all its towers and batches). */
+  /**
+   * Peak resident set size of the process that ran this backend × device × dtype (all its towers and batches): the
+   * Node worker, or the page's renderer process in Chromium.
+   */
   peakRssBytes: number | null;
   /** Peak JS heap in use, sampled after the load and after every call. */
   peakHeapBytes: number | null;

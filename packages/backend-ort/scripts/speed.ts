@@ -78,17 +78,32 @@ function peakRssBytes(): number {
 }
 
 /** Median seconds of `repeats` calls after one warm-up call. */
-async function time(label: string, fn: () => Promise<unknown>, repeats: number): Promise<number> {
+interface Timing {
+  /** Median wall-clock seconds. */
+  readonly wall: number;
+  /** Median CPU seconds of this process (all threads): what the call costs, whatever else the machine runs. */
+  readonly cpu: number;
+}
+
+const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Medians of `repeats` calls after one warm-up call. */
+async function time(label: string, fn: () => Promise<unknown>, repeats: number): Promise<Timing> {
   await fn();
-  const times: number[] = [];
+  const walls: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const start = performance.now();
+    const cpu = process.cpuUsage();
     await fn();
-    times.push((performance.now() - start) / 1000);
+    const used = process.cpuUsage(cpu);
+    walls.push((performance.now() - start) / 1000);
+    cpus.push((used.user + used.system) / 1e6);
   }
-  if (process.env.ALTCLIP_SPEED_VERBOSE)
-    console.error(`${label}: ${times.map((t) => t.toFixed(3)).join(' ')} s`);
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  if (process.env.ALTCLIP_SPEED_VERBOSE) {
+    console.error(`${label}: wall ${walls.map((t) => t.toFixed(3)).join(' ')} s, cpu ${cpus.map((t) => t.toFixed(3)).join(' ')} s`);
+  }
+  return { wall: median(walls), cpu: median(cpus) };
 }
 
 function inputs(batch: number) {
@@ -108,7 +123,7 @@ async function measure(dir: string, graph: string, dtype: 'fp32' | 'int8', repea
     backend: 'ort-node',
     dtype,
     cacheDir: join(dir, 'cache'),
-    backendOptions: { graph },
+    backendOptions: { graph, allowSpinning: false },
   });
   const one = inputs(1);
   const eight = inputs(8);
@@ -220,7 +235,7 @@ async function main(): Promise<void> {
     return;
   }
   const configurations = flag('only', 'plain-fp32,fused-fp32,fused-int8').split(',');
-  const results: Record<string, { [k: string]: number | number[] | string }> = {};
+  const results: Record<string, { [k: string]: number | number[] | string | Timing }> = {};
   for (const name of configurations) {
     const [graph, dtype] = name.split('-');
     const output = execFileSync(
@@ -250,15 +265,17 @@ async function main(): Promise<void> {
         .slice(7),
     );
     const r = results[name];
+    const rate = (t: Timing, count: number, gflop: number) =>
+      `${(count / t.wall).toFixed(2)}/s wall (${((count * gflop) / t.wall).toFixed(0)} GFLOP/s), ` +
+      `${(t.cpu / count).toFixed(3)} CPU-s each (${((count * gflop) / t.cpu).toFixed(0)} GFLOP per CPU-s)`;
     const line = [
-      `${name.padEnd(11)}`,
-      `load ${(r.loadSeconds as number).toFixed(1)} s`,
-      `img b1 ${(1 / (r.image1 as number)).toFixed(2)}/s (${(IMAGE_GFLOP / (r.image1 as number)).toFixed(0)} GFLOP/s)`,
-      `img b8 ${(8 / (r.image8 as number)).toFixed(2)}/s (${((8 * IMAGE_GFLOP) / (r.image8 as number)).toFixed(0)} GFLOP/s)`,
-      `txt b1 ${(1 / (r.text1 as number)).toFixed(1)}/s`,
-      `txt b8 ${(8 / (r.text8 as number)).toFixed(1)}/s (${((8 * TEXT16_GFLOP) / (r.text8 as number)).toFixed(0)} GFLOP/s)`,
-      `peak RSS ${((r.peakRss as number) / 2 ** 30).toFixed(2)} GiB = ${((r.peakRss as number) / weightBytes).toFixed(2)}x weights`,
-    ].join(' | ');
+      `${name}: load ${(r.loadSeconds as number).toFixed(1)} s`,
+      `  image b1: ${rate(r.image1 as unknown as Timing, 1, IMAGE_GFLOP)}`,
+      `  image b8: ${rate(r.image8 as unknown as Timing, 8, IMAGE_GFLOP)}`,
+      `  text b1:  ${rate(r.text1 as unknown as Timing, 1, TEXT16_GFLOP)}`,
+      `  text b8:  ${rate(r.text8 as unknown as Timing, 8, TEXT16_GFLOP)}`,
+      `  peak RSS ${((r.peakRss as number) / 2 ** 30).toFixed(2)} GiB = ${((r.peakRss as number) / weightBytes).toFixed(2)}x weight bytes`,
+    ].join('\n');
     console.log(line);
   }
   const reference = results['fused-fp32'] ?? results['plain-fp32'];

@@ -19,6 +19,8 @@ import type { OrtRuntime, SessionSettings } from './runtime.js';
  * - `intraOpNumThreads`: threads per operator (default: every core; onnxruntime-node only);
  * - `graphOptimizationLevel`: onnxruntime's, default `'all'`;
  * - `strictDevice`: fail instead of falling back to the CPU when the device's provider is missing;
+ * - `allowSpinning`: onnxruntime-node's worker threads spin while waiting (default true; false suits
+ *   machines shared with other work);
  * - `skipLayerNorm`: fused graphs use com.microsoft SkipLayerNormalization (off: slower than
  *   Add + LayerNormalization on onnxruntime-node's CPU provider, kept for measurements).
  */
@@ -28,6 +30,7 @@ export interface OrtBackendOptions {
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   readonly strictDevice?: boolean;
   readonly skipLayerNorm?: boolean;
+  readonly allowSpinning?: boolean;
 }
 
 /** The onnxruntime backend, over onnxruntime-node or onnxruntime-web (given by `load`). */
@@ -72,6 +75,7 @@ export class OrtBackend implements Backend {
     const settings: SessionSettings = {
       device: this.#device(request.device, strictDevice),
       strictDevice,
+      allowSpinning: options.allowSpinning,
       intraOpNumThreads: options.intraOpNumThreads,
       graphOptimizationLevel: options.graphOptimizationLevel,
     };

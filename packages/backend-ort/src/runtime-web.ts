@@ -34,7 +34,10 @@ export async function loadWebRuntime(options: { numThreads?: number } = {}): Pro
     });
   }
   // Thread count is global to the wasm runtime and fixed once it starts.
-  ort.env.wasm.numThreads = options.numThreads ?? Math.max(1, hardwareThreads());
+  // A value the application set on ort.env before us wins.
+  if (options.numThreads !== undefined || !ort.env.wasm.numThreads) {
+    ort.env.wasm.numThreads = options.numThreads ?? Math.max(1, hardwareThreads());
+  }
   const devices: Device[] = hasWebGpu() ? ['webgpu', 'wasm'] : ['wasm'];
   const queue = new RunQueue();
   return {

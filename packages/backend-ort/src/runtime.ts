@@ -38,6 +38,8 @@ export interface SessionSettings {
   /** Threads for one operator; default: every core. */
   readonly intraOpNumThreads?: number;
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** onnxruntime-node: let idle worker threads spin (default true). */
+  readonly allowSpinning?: boolean;
   /** Fail instead of falling back to the CPU when the device's provider cannot start. */
   readonly strictDevice?: boolean;
 }

@@ -1,6 +1,6 @@
 /**
  * BAAI/AltCLIP shapes (random weights): agreement and speed of tfjs wasm next to ort-node, in one run.
- * Run: npx vite-node -c vitest.config.ts scripts/speed.ts [--runs 3] [--layers 12] [--skip-text]
+ * Run: npx vite-node -c vitest.config.ts scripts/speed.ts [--runs 5] [--layers 12] [--skip-text]
  * `--layers` sets the depth of both towers (default 12 of 24): every layer has the full-size shapes, but the
  * whole 24-layer tower does not fit wasm32's 4 GiB heap once XNNPACK has packed its copy of the weights
  * (measured ~120 MB of heap per vision layer on top of the 48 MB of weights). FLOPs are counted for the
@@ -26,7 +26,7 @@ import { TfjsModel, tfjsBackend } from '../src/index.js';
 
 tf.env().set('PROD', true);
 const args = process.argv.slice(2);
-const RUNS = Number(args[args.indexOf('--runs') + 1]) || 3;
+const RUNS = Number(args[args.indexOf('--runs') + 1]) || 5;
 const SKIP_TEXT = args.includes('--skip-text');
 const LAYERS = Number(args[args.indexOf('--layers') + 1]) || 12;
 const NO_GRAD = { outputHiddenStates: false, outputAttentions: false };
@@ -58,6 +58,29 @@ function ids(batch: number, length: number, vocab: number, seed: number): number
       i === 0 ? 0 : i === length - 1 ? 2 : 3 + Math.floor(next() * (vocab - 3)),
     ),
   );
+}
+
+/**
+ * Median wall times of two workloads, in seconds, alternating them run by run after one warm-up each, so
+ * that load from other processes on a shared machine falls on both alike.
+ */
+async function timePair(
+  runs: number,
+  first: () => Promise<unknown>,
+  second: () => Promise<unknown>,
+): Promise<[number, number]> {
+  await first();
+  await second();
+  const times: [number[], number[]] = [[], []];
+  for (let i = 0; i < runs; i++) {
+    for (const [index, work] of [first, second].entries()) {
+      const start = performance.now();
+      await work();
+      times[index].push((performance.now() - start) / 1000);
+    }
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return [median(times[0]), median(times[1])];
 }
 
 /** Median wall time of `runs` calls after one warm-up, in seconds. */
@@ -161,7 +184,7 @@ log(
 
 async function loadBoth(
   part: 'text' | 'vision',
-): Promise<{ tfjs: BackendModel; ort: BackendModel; load: number[] }> {
+): Promise<{ tfjs: BackendModel; ort: BackendModel; ortOneThread: BackendModel; load: number[] }> {
   const towers = { text: part === 'text', vision: part === 'vision', withProjection: true };
   const weights = createRandomWeights(largeConfig, {
     seed: 5,
@@ -173,19 +196,37 @@ async function loadBoth(
   const tfjsLoad = (performance.now() - start) / 1000;
   start = performance.now();
   const ort = await ortNodeBackend.loadModel({ ...base, device: 'cpu' });
-  return { tfjs, ort, load: [tfjsLoad, (performance.now() - start) / 1000] };
+  const ortLoad = (performance.now() - start) / 1000;
+  // The same on one thread: tfjs wasm is single-threaded in Node.
+  const ortOneThread = await ortNodeBackend.loadModel({
+    ...base,
+    device: 'cpu',
+    backendOptions: { intraOpNumThreads: 1 },
+  });
+  return { tfjs, ort, ortOneThread, load: [tfjsLoad, ortLoad] };
 }
 
 {
-  const { tfjs, ort, load } = await loadBoth('vision');
+  const { tfjs, ort, ortOneThread, load } = await loadBoth('vision');
   log(`vision tower loaded: tfjs wasm ${load[0].toFixed(1)} s, ort-node ${load[1].toFixed(1)} s`);
   const pair = prepareVisionInputs(largeConfig.visionConfig, { pixelValues: pixels(2, 224, 3) });
   const [a, b] = [await tfjs.runVision(pair, NO_GRAD), await ort.runVision(pair, NO_GRAD)];
   const cos = cosines(a.features as Tensor<'float32'>, b.features as Tensor<'float32'>);
   const one = prepareVisionInputs(largeConfig.visionConfig, { pixelValues: pixels(1, 224, 4) });
-  const tfjsSeconds = await time(RUNS, () => tfjs.runVision(one, NO_GRAD));
-  const ortSeconds = await time(RUNS, () => ort.runVision(one, NO_GRAD));
+  const [tfjsSeconds, ortSeconds] = await timePair(
+    RUNS,
+    () => tfjs.runVision(one, NO_GRAD),
+    () => ort.runVision(one, NO_GRAD),
+  );
+  const [tfjsAgain, ortOneSeconds] = await timePair(
+    RUNS,
+    () => tfjs.runVision(one, NO_GRAD),
+    () => ortOneThread.runVision(one, NO_GRAD),
+  );
   results.full_vision = {
+    tfjs_wasm_images_per_s_next_to_one_thread_ort: 1 / tfjsAgain,
+    ort_node_one_thread_images_per_s: 1 / ortOneSeconds,
+    ratio_to_one_thread_ort: ortOneSeconds / tfjsAgain,
     cosine_image_embeds: cos,
     tfjs_wasm_images_per_s: 1 / tfjsSeconds,
     ort_node_images_per_s: 1 / ortSeconds,
@@ -196,18 +237,23 @@ async function loadBoth(
   log(`full vision: ${JSON.stringify(results.full_vision)}`);
   await tfjs.dispose();
   await ort.dispose();
+  await ortOneThread.dispose();
 }
 
 if (!SKIP_TEXT) {
-  const { tfjs, ort, load } = await loadBoth('text');
+  const { tfjs, ort, ortOneThread, load } = await loadBoth('text');
+  await ortOneThread.dispose();
   log(`text tower loaded: tfjs wasm ${load[0].toFixed(1)} s, ort-node ${load[1].toFixed(1)} s`);
   const texts = prepareTextInputs(largeConfig.textConfig, {
     inputIds: ids(8, 16, largeConfig.textConfig.vocabSize, 6),
   });
   const [a, b] = [await tfjs.runText(texts, NO_GRAD), await ort.runText(texts, NO_GRAD)];
   const cos = cosines(a.features as Tensor<'float32'>, b.features as Tensor<'float32'>);
-  const tfjsSeconds = await time(RUNS, () => tfjs.runText(texts, NO_GRAD));
-  const ortSeconds = await time(RUNS, () => ort.runText(texts, NO_GRAD));
+  const [tfjsSeconds, ortSeconds] = await timePair(
+    RUNS,
+    () => tfjs.runText(texts, NO_GRAD),
+    () => ort.runText(texts, NO_GRAD),
+  );
   results.full_text = {
     cosine_text_embeds: cos,
     tfjs_wasm_texts_per_s: 8 / tfjsSeconds,

@@ -14,6 +14,15 @@ function executionProviders(device: Device): SessionOptions['executionProviders'
   return device === 'cpu' ? ['cpu'] : [device, 'cpu'];
 }
 
+/** Session config entries (onnxruntime's `session.*` keys). */
+function sessionConfig(settings: SessionSettings, externalDataFolder?: string): Record<string, string> {
+  const config: Record<string, string> = {};
+  // External data paths resolve against this folder (the model is handed over as bytes).
+  if (externalDataFolder) config.model_external_initializers_file_folder_path = externalDataFolder;
+  if (settings.allowSpinning === false) config['intra_op.allow_spinning'] = '0';
+  return config;
+}
+
 function baseOptions(settings: SessionSettings): SessionOptions {
   return {
     executionProviders: executionProviders(settings.device),
@@ -82,14 +91,12 @@ export async function loadNodeRuntime(): Promise<OrtRuntime> {
       const options: SessionOptions = {
         ...baseOptions(settings),
         // External data paths resolve against this folder (the model is handed over as bytes).
-        extra: placed?.folder
-          ? { session: { model_external_initializers_file_folder_path: placed.folder } }
-          : undefined,
+        extra: { session: sessionConfig(settings, placed?.folder) },
       };
       return create(model, options, settings);
     },
     async createSessionFromFile(file, settings) {
-      return create(file, baseOptions(settings), settings);
+      return create(file, { ...baseOptions(settings), extra: { session: sessionConfig(settings) } }, settings);
     },
   };
 }
