@@ -73,21 +73,19 @@ function mutedColour(random: Random): RGB {
 }
 
 /** Furthest the shape's centre moves from the image centre (fraction of the side). */
-const MAX_OFFSET = 0.12;
+const MAX_OFFSET = 0.07;
 
 function randomBackground(random: Random, difficulty: number): Background {
   const kind = random();
   const base = mutedColour(random);
   const other = mutedColour(random);
   const angle = uniform(random, 0, 2 * Math.PI);
-  const amplitude = uniform(random, 10, 40);
+  const amplitude = uniform(random, 8, 25);
   const seed = Math.floor(random() * 2 ** 31);
   if (kind < 1 - 0.6 * difficulty) {
     // Easy scenes start from mid grey: the first shape features form much faster on one background.
-    return {
-      kind: 'solid',
-      colour: base.map((c) => Math.round(128 + (c - 128) * difficulty)) as unknown as RGB,
-    };
+    const towardsGrey = (c: number) => Math.round(128 + (c - 128) * difficulty);
+    return { kind: 'solid', colour: [towardsGrey(base[0]), towardsGrey(base[1]), towardsGrey(base[2])] };
   }
   if (kind < 1 - 0.3 * difficulty) return { kind: 'gradient', from: base, to: other, angle };
   return { kind: 'noise', colour: base, amplitude, seed };
@@ -100,10 +98,10 @@ function randomBackground(random: Random, difficulty: number): Background {
  * backgrounds are gradients and 30% noise. The same random numbers are drawn at every difficulty.
  */
 export function randomScene(random: Random, cls: ShapeClass = pick(random, CLASSES), difficulty = 1): Scene {
-  const radius = uniform(random, 0.28, 0.4);
+  const radius = uniform(random, 0.3, 0.4);
   const offsetX = uniform(random, -1, 1);
   const offsetY = uniform(random, -1, 1);
-  const rotation = uniform(random, -0.35, 0.35);
+  const rotation = uniform(random, -0.25, 0.25);
   const value = cls.colour === 'yellow' ? uniform(random, 0.85, 1) : uniform(random, 0.65, 1);
   const fill = hsvToRgb(HUES[cls.colour] + uniform(random, -8, 8), uniform(random, 0.75, 1), value);
   const scaledRadius = 0.4 + (radius - 0.4) * difficulty;

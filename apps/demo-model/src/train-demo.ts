@@ -42,18 +42,19 @@ export interface TrainDemoResult {
  * Each phase gets a fresh optimizer (the Trainer's rate is fixed), which also resets Adam's moments.
  */
 const PHASES = [
-  { until: 0.7, learningRate: 1e-3 },
+  { until: 0.8, learningRate: 1e-3 },
   { until: 1, learningRate: 2e-4 },
 ] as const;
 
 /**
- * The curriculum, in fractions of the steps. Training starts on shape-only batches (see `shapeBatch`) of easy
- * images (difficulty 0: large, centred, upright, on grey), which a random ViT needs ~200 steps to
- * separate; their difficulty then rises linearly to the real task (1), and full batches (colour and shape) follow.
+ * The curriculum. Images start easy (difficulty 0: large, centred, upright, on grey), where a random ViT
+ * separates shapes within ~200 steps; on the real task (difficulty 1) it stays at chance for thousands. Their
+ * difficulty rises linearly between these fractions of the steps. One step in SHAPE_ONLY_EVERY trains on a
+ * shape-only batch (see `shapeBatch`), the others on full batches.
  */
 const EASY_UNTIL = 0.15;
-const RAMP_UNTIL = 0.45;
-const SHAPE_ONLY_UNTIL = 0.5;
+const RAMP_UNTIL = 0.5;
+const SHAPE_ONLY_EVERY = 3;
 
 function difficultyAt(progress: number): number {
   return Math.max(0, Math.min(1, (progress - EASY_UNTIL) / (RAMP_UNTIL - EASY_UNTIL)));
@@ -114,7 +115,10 @@ export async function trainDemoModel(options: TrainDemoOptions): Promise<TrainDe
         for (; step < Math.round(phase.until * options.steps); step++) {
           const progress = step / options.steps;
           const difficulty = difficultyAt(progress);
-          const batch = progress < SHAPE_ONLY_UNTIL ? shapeBatch(random, difficulty) : trainingBatch(random);
+          const batch =
+            step % SHAPE_ONLY_EVERY === 0
+              ? shapeBatch(random, difficulty)
+              : trainingBatch(random, difficulty);
           const text = tokenizer.batchEncode(
             batch.map((e) => e.caption),
             { padding: 'longest', truncation: true, returnTensors: true },

@@ -74,6 +74,27 @@ describe('image generator', () => {
     }
   });
 
+  it('draws easy scenes at difficulty 0: large, centred, upright, on grey', () => {
+    const random = createRandom(8);
+    for (let i = 0; i < 20; i++) {
+      const scene = randomScene(random, undefined, 0);
+      expect(scene).toMatchObject({ centreX: 0.5, centreY: 0.5, radius: 0.4 });
+      expect(Math.abs(scene.rotation)).toBe(0);
+      expect(scene.background).toEqual({ kind: 'solid', colour: [128, 128, 128] });
+    }
+  });
+
+  it('keeps every shape inside the image at full difficulty', () => {
+    const random = createRandom(12);
+    for (let i = 0; i < 200; i++) {
+      const scene = randomScene(random);
+      for (const centre of [scene.centreX, scene.centreY]) {
+        expect(centre - scene.radius).toBeGreaterThan(0);
+        expect(centre + scene.radius).toBeLessThan(1);
+      }
+    }
+  });
+
   it('makes training batches of 16 distinct classes and balanced evaluation sets', () => {
     const batch = trainingBatch(createRandom(2));
     expect(new Set(batch.map((e) => classIndex(e.cls))).size).toBe(16);

@@ -26,7 +26,10 @@ const session = await ort.InferenceSession.create(bytes, {
   profileFilePrefix: '/tmp/altclip-profile',
   intraOpNumThreads: 2,
   extra: {
-    session: { model_external_initializers_file_folder_path: placed.folder!, 'intra_op.allow_spinning': process.env.SPIN ?? '1' },
+    session: {
+      model_external_initializers_file_folder_path: placed.folder!,
+      'intra_op.allow_spinning': process.env.SPIN ?? '1',
+    },
   },
 } as never);
 const table = await weights.getFloat32('vision_model.embeddings.position_embedding.weight');
@@ -44,7 +47,9 @@ for (let i = 0; i < 3; i++) {
   const cpu = process.cpuUsage();
   await session.run(feeds);
   const used = process.cpuUsage(cpu);
-  console.log(`run ${i}: ${((performance.now() - start) / 1000).toFixed(3)} s wall, ${((used.user + used.system) / 1e6).toFixed(3)} s cpu`);
+  console.log(
+    `run ${i}: ${((performance.now() - start) / 1000).toFixed(3)} s wall, ${((used.user + used.system) / 1e6).toFixed(3)} s cpu`,
+  );
 }
 const file = (session as unknown as { endProfiling(): string }).endProfiling?.() ?? '';
 console.log('profile', file);

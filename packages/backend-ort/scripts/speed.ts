@@ -101,7 +101,9 @@ async function time(label: string, fn: () => Promise<unknown>, repeats: number):
     cpus.push((used.user + used.system) / 1e6);
   }
   if (process.env.ALTCLIP_SPEED_VERBOSE) {
-    console.error(`${label}: wall ${walls.map((t) => t.toFixed(3)).join(' ')} s, cpu ${cpus.map((t) => t.toFixed(3)).join(' ')} s`);
+    console.error(
+      `${label}: wall ${walls.map((t) => t.toFixed(3)).join(' ')} s, cpu ${cpus.map((t) => t.toFixed(3)).join(' ')} s`,
+    );
   }
   return { wall: median(walls), cpu: median(cpus) };
 }

@@ -1,5 +1,6 @@
 import {
   type BackendModel,
+  type Device,
   InputError,
   type LoadRequest,
   Tensor,
@@ -72,6 +73,10 @@ export class GraphModel implements BackendModel {
     this.#skipLayerNorm = tuning.skipLayerNorm ?? false;
   }
 
+  get device(): Device {
+    return this.#runtime.effectiveDevice?.(this.#settings.device) ?? this.#settings.device;
+  }
+
   /** The serialised graph of a tower variant (for inspection and export), with where its weights are. */
   async buildGraph(
     tower: Tower,
@@ -93,7 +98,10 @@ export class GraphModel implements BackendModel {
         : buildVisionGraph(config, options);
     let placed = this.#placed.get(tower);
     if (!placed) {
-      placed = this.#runtime.placeWeights(this.#request.weights, graph.builder.weights(), {
+      // Placed once per tower for every variant: the input_ids graph uses every weight of the tower (the
+      // inputs_embeds one lacks the word embeddings), and the variants differ only in outputs.
+      const all = inputsEmbeds ? buildTextGraph(config, { ...options, inputsEmbeds: false }) : graph;
+      placed = this.#runtime.placeWeights(this.#request.weights, all.builder.weights(), {
         cacheDir: this.#request.cacheDir,
         onProgress: this.#request.onProgress,
         label: `${tower} ${dtype}`,
@@ -220,6 +228,9 @@ export class GraphModel implements BackendModel {
     this.#disposed = true;
     const entries = [...this.#sessions.values()];
     this.#sessions.clear();
+    // onnxruntime-web's placement holds the weights in memory.
+    this.#placed.clear();
+    this.#positionTables.clear();
     await Promise.all(entries.map(async (entry) => (await entry.catch(() => undefined))?.session.release()));
   }
 }

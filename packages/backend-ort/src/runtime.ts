@@ -17,6 +17,8 @@ export interface OrtRuntime {
    * its sessions): session creation and runs then go through this one queue.
    */
   readonly queue?: RunQueue;
+  /** The device sessions asked for `device` really use (the CPU after a failed provider). */
+  effectiveDevice?(device: Device): Device;
   /** Puts the weights of a graph where the runtime can read them as external data. */
   placeWeights(
     store: WeightStore,

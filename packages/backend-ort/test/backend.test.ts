@@ -129,6 +129,25 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
     });
   }
 
+  it('inputs_embeds gives the same outputs as the ids they embed', async () => {
+    const model = await ortNodeBackend.loadModel(loadRequest(tinyConfig(), weights, { cacheDir }));
+    const table = await weights.getFloat32('text_model.roberta.embeddings.word_embeddings.weight');
+    const hidden = tinyConfig().textConfig.hiddenSize;
+    const embeds = new Float32Array(ids.size * hidden);
+    (ids.data as BigInt64Array).forEach((id, i) => {
+      embeds.set(table.data.subarray(Number(id) * hidden, (Number(id) + 1) * hidden), i * hidden);
+    });
+    const { inputIds: _, ...rest } = textInputs;
+    const fromEmbeds = await model.runText(
+      { ...rest, inputsEmbeds: new Tensor('float32', embeds, [2, 6, hidden]) },
+      { outputHiddenStates: true, outputAttentions: false },
+    );
+    const fromIds = await model.runText(textInputs, { outputHiddenStates: true, outputAttentions: false });
+    expect(Array.from(fromEmbeds.lastHiddenState.data)).toEqual(Array.from(fromIds.lastHiddenState.data));
+    expect(fromEmbeds.hiddenStates).toHaveLength(3);
+    await model.dispose();
+  });
+
   it('runs concurrent calls on one model', async () => {
     const model = await ortNodeBackend.loadModel(loadRequest(tinyConfig(), weights, { cacheDir }));
     const sequential = await model.runText(textInputs, off);
@@ -164,6 +183,24 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
         device: missing,
       }),
     ).rejects.toThrow(BackendError);
+  });
+
+  it('device webgpu runs on a GPU adapter when there is one, else on the CPU after one warning', async () => {
+    if (!ortNodeBackend.capabilities().devices.includes('webgpu')) return;
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const gpu = await ortNodeBackend.loadModel({
+      ...loadRequest(tinyConfig(), weights, { cacheDir }),
+      device: 'webgpu',
+    });
+    const cpu = await ortNodeBackend.loadModel(loadRequest(tinyConfig(), weights, { cacheDir }));
+    const a = await gpu.runVision({ pixelValues: pixels, interpolatePosEncoding: false }, off);
+    await gpu.runText(textInputs, off);
+    const b = await cpu.runVision({ pixelValues: pixels, interpolatePosEncoding: false }, off);
+    expect(warn.mock.calls.length).toBeLessThanOrEqual(1);
+    warn.mockRestore();
+    for (const [i, v] of a.features!.data.entries())
+      expect(Math.abs(v - b.features!.data[i])).toBeLessThan(1e-3);
+    await Promise.all([gpu.dispose(), cpu.dispose()]);
   });
 
   it('ready-made exports refuse what they cannot compute, with clear errors', async () => {
@@ -213,5 +250,42 @@ describe.skipIf(!TINY_DIR)('.bin checkpoints', () => {
     await fromBin.dispose();
     await fromSafetensors.dispose();
     rmSync(root, { recursive: true, force: true });
+  });
+});
+
+describe('graph outputs', () => {
+  it('base graphs output only the main tensors; variants add hidden states, then attentions', async () => {
+    const { buildTextGraph, buildVisionGraph } = await import('../src/index.js');
+    const config = TINY_DIR ? tinyConfig() : undefined;
+    if (!config) return;
+    for (const kind of ['plain', 'fused'] as const) {
+      const options = {
+        kind,
+        dtype: 'fp32' as const,
+        withProjection: true,
+        outputHiddenStates: false,
+        outputAttentions: false,
+      };
+      expect(buildVisionGraph(config, options).outputNames).toEqual([
+        'last_hidden_state',
+        'pooler_output',
+        'image_embeds',
+      ]);
+      expect(buildTextGraph(config, { ...options, inputsEmbeds: false }).outputNames).toEqual([
+        'last_hidden_state',
+        'pooler_output',
+        'text_embeds',
+      ]);
+      const hidden = buildVisionGraph(config, { ...options, outputHiddenStates: true }).outputNames;
+      expect(hidden.filter((n) => n.startsWith('hidden_states.'))).toHaveLength(3);
+      expect(hidden.some((n) => n.startsWith('attentions.'))).toBe(false);
+      const all = buildTextGraph(config, {
+        ...options,
+        inputsEmbeds: false,
+        outputHiddenStates: true,
+        outputAttentions: true,
+      }).outputNames;
+      expect(all.filter((n) => n.startsWith('attentions.'))).toHaveLength(2);
+    }
   });
 });

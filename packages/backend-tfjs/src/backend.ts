@@ -1,12 +1,14 @@
 import type { Backend, BackendCapabilities, BackendModel, Device, LoadRequest } from '@altclip/core';
 import { BackendError, NotSupportedError } from '@altclip/core';
 import { TfjsModel } from './model.js';
-import { configureWasmPaths, detectDevices, type WasmPaths } from './runtime.js';
+import { configureWasmPaths, configureWasmThreads, detectDevices, type WasmPaths } from './runtime.js';
 
 /** `LoadRequest.backendOptions` understood by the tfjs backend. */
 export interface TfjsBackendOptions {
   /** Where tfjs-backend-wasm finds its `.wasm` files (browsers; Node finds them itself). */
   readonly wasmPaths?: WasmPaths;
+  /** Threads of the threaded wasm build (cross-origin isolated browsers); tfjs caps it at half the cores. */
+  readonly wasmThreads?: number;
 }
 
 /** The `tfjs` backend: AltCLIP built from TensorFlow.js ops, on cpu / wasm (Node) and webgl / webgpu (browsers). */
@@ -32,6 +34,7 @@ export class TfjsBackend implements Backend {
     }
     const options = (request.backendOptions ?? {}) as TfjsBackendOptions;
     if (options.wasmPaths !== undefined) configureWasmPaths(options.wasmPaths);
+    if (options.wasmThreads !== undefined) configureWasmThreads(options.wasmThreads);
     return TfjsModel.load(request);
   }
 }

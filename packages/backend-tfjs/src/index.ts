@@ -5,7 +5,7 @@ export { TfjsBackend, type TfjsBackendOptions } from './backend.js';
 export { bicubicMatrix } from './interpolate.js';
 export { parameterShapes } from './keys.js';
 export { TfjsModel } from './model.js';
-export { configureWasmPaths, type WasmPaths } from './runtime.js';
+export { configureWasmPaths, configureWasmThreads, type WasmPaths } from './runtime.js';
 
 /** The backend instance registered as `tfjs` on import. */
 export const tfjsBackend = new TfjsBackend();

@@ -38,25 +38,6 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
   return tf.reshape(tf.fused.matMul({ a: flat, b: weight as tf.Tensor2D, bias }), outShape);
 }
 
-/**
- * `a @ b` over leading batch axes. On wasm as one 2-D product per batch entry: its batched kernel is a
- * generic loop about ten times slower than XNNPACK's 2-D path (measured on 16 attention heads).
- */
-export function batchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  const outer = a.shape.slice(0, -2);
-  const [m, k] = a.shape.slice(-2);
-  const n = b.shape[b.rank - 1] as number;
-  // Small products (short texts, the tiny model) are cheaper in one batched call than in many 2-D ones.
-  if (tf.getBackend() !== 'wasm' || m * k * n < 2 ** 18) return tf.matMul(a, b);
-  const as = tf.unstack(tf.reshape(a, [-1, m, k]));
-  const bs = tf.unstack(tf.reshape(b, [-1, k, n]));
-  return tf.reshape(tf.stack(as.map((ai, i) => tf.matMul(ai as tf.Tensor2D, bs[i] as tf.Tensor2D))), [
-    ...outer,
-    m,
-    n,
-  ]);
-}
-
 export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
   const mean = tf.mean(x, -1, true);
   const centred = tf.sub(x, mean);

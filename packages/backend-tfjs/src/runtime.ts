@@ -1,7 +1,7 @@
 import { BackendError, type Device } from '@altclip/core';
 // The umbrella package: tfjs-core alone registers no gradients; this also brings the cpu and webgl backends.
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 /** Where tfjs-backend-wasm finds its `.wasm` binaries: a folder prefix or a file-name → URL map. */
 export type WasmPaths = string | Record<string, string>;
@@ -19,6 +19,15 @@ export function configureWasmPaths(paths: WasmPaths): void {
   if (typeof paths === 'string') setWasmPaths(paths);
   else setWasmPaths(paths);
   wasmPathsSet = true;
+}
+
+/**
+ * Threads of tfjs' threaded wasm build (browsers with cross-origin isolation; Node always runs the
+ * single-threaded build). tfjs caps it at half the logical cores (it assumes two hyperthreads per core)
+ * and at 8, so a 2-core machine gets 1. Takes effect only before the first wasm model.
+ */
+export function configureWasmThreads(threads: number): void {
+  setThreadsCount(threads);
 }
 
 async function defaultNodeWasmPaths(): Promise<void> {

@@ -1,15 +1,13 @@
 import type { AltCLIPTextConfig, AltCLIPVisionConfig } from '@altclip/core';
+import { attention } from './attention.js';
 import { interpolatePositions } from './interpolate.js';
 import {
   activation,
-  batchMatMul,
   type DropoutContext,
   dropout,
   layerNorm,
   linear,
-  mergeHeads,
   type ParameterSource,
-  splitHeads,
 } from './layers.js';
 import { tf } from './runtime.js';
 
@@ -38,24 +36,6 @@ export interface TextTensors {
   readonly positionIds: tf.Tensor2D;
   readonly tokenTypeIds: tf.Tensor2D;
   readonly attentionMask: tf.Tensor2D;
-}
-
-function attention(
-  q: tf.Tensor,
-  k: tf.Tensor,
-  v: tf.Tensor,
-  heads: number,
-  mask: tf.Tensor | undefined,
-  dropoutRate: number,
-  context: DropoutContext,
-): { context: tf.Tensor; probs: tf.Tensor } {
-  const headDim = q.shape[q.rank - 1] / heads;
-  const keysT = tf.transpose(splitHeads(k, heads), [0, 1, 3, 2]);
-  let scores = tf.mul(batchMatMul(splitHeads(q, heads), keysT), 1 / Math.sqrt(headDim));
-  if (mask) scores = tf.add(scores, mask);
-  const probs = tf.softmax(scores);
-  const merged = mergeHeads(batchMatMul(dropout(probs, dropoutRate, context), splitHeads(v, heads)));
-  return { context: merged, probs };
 }
 
 /** AltCLIPTextModel: XLM-RoBERTa (post-LN) + pre_LN + transformation, and text_projection of position 0. */
@@ -98,7 +78,7 @@ export function textTower(
       config.attentionProbsDropoutProb,
       ctx,
     );
-    attentions.push(probs);
+    if (options.outputAttentions) attentions.push(probs());
     const attended = dropout(
       linear(context, w('attention.output.dense.weight'), w('attention.output.dense.bias')),
       config.hiddenDropoutProb,
@@ -197,7 +177,7 @@ export function visionTower(
       config.attentionDropout,
       ctx,
     );
-    attentions.push(probs);
+    if (options.outputAttentions) attentions.push(probs());
     x = tf.add(x, linear(context, w('self_attn.out_proj.weight'), w('self_attn.out_proj.bias')));
     const m = layerNorm(x, w('layer_norm2.weight'), w('layer_norm2.bias'), eps);
     const inner = activation(linear(m, w('mlp.fc1.weight'), w('mlp.fc1.bias')), config.hiddenAct);

@@ -1,117 +1,69 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { basename, join, normalize, resolve } from 'node:path';
-import { Tensor } from '@altclip/core';
-import { build } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { openSafetensors, Tensor } from '@altclip/core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compare, loadGolden, TINY_DIR } from './golden.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-const ROOT = resolve(import.meta.dirname, '..', '..', '..');
-
-/**
- * Bundles test/browser/entry.ts for the browser; core comes from source, Node-only imports stay external.
- * With code splitting, modules core imports both statically and dynamically become chunks instead of
- * lazily initialised wrappers (which left a module constant undefined in a single-file bundle).
- */
-async function bundle(): Promise<Map<string, string>> {
-  const result = await build({
-    entryPoints: { bundle: join(import.meta.dirname, 'browser', 'entry.ts') },
-    bundle: true,
-    write: false,
-    splitting: true,
-    outdir: '/',
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    // Dynamically imported by core on Node only (hub downloads, .bin reading).
-    external: ['node:*', '@huggingface/hub', 'yauzl'],
-    alias: { '@altclip/core': join(ROOT, 'packages', 'core', 'src', 'index.ts') },
-    logLevel: 'error',
-  });
-  return new Map(result.outputFiles.map((file) => [`/${basename(file.path)}`, file.text]));
-}
-
-/** Serves the bundle and the tiny fixture folder on 127.0.0.1. */
-async function serve(scripts: Map<string, string>): Promise<Server> {
-  const tiny = TINY_DIR as string;
-  const server = createServer(async (request, response) => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    try {
-      if (url.pathname === '/') {
-        response.setHeader('content-type', 'text/html');
-        response.end('<!doctype html><script type="module" src="/bundle.js"></script>');
-      } else if (scripts.has(url.pathname)) {
-        response.setHeader('content-type', 'text/javascript');
-        response.end(scripts.get(url.pathname));
-      } else if (url.pathname.startsWith('/tiny/')) {
-        const path = normalize(join(tiny, decodeURIComponent(url.pathname.slice('/tiny/'.length))));
-        if (!path.startsWith(tiny)) throw new Error('outside the fixture folder');
-        response.end(await readFile(path));
-      } else {
-        response.statusCode = 404;
-        response.end();
-      }
-    } catch {
-      response.statusCode = 404;
-      response.end();
-    }
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return server;
-}
+import { createTrainer, TfjsModel } from '../src/index.js';
+import { bundle, haveChromium, launchChromium, serve } from './browser/harness.js';
+import { compare, type GoldenCase, loadGolden, loadTinyConfig, readCase, TINY_DIR } from './golden.js';
 
 describe.skipIf(!TINY_DIR || !haveChromium)('tiny goldens in headless Chromium', () => {
   let browser: Browser;
   let server: Server;
 
   beforeAll(async () => {
-    server = await serve(await bundle());
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        // Software WebGL (SwiftShader) instead of a GPU.
-        '--use-angle=swiftshader',
-        '--enable-unsafe-swiftshader',
-      ],
+    server = await serve(await bundle(join(import.meta.dirname, 'browser', 'entry.ts')), {
+      tiny: TINY_DIR as string,
     });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
     await new Promise((done) => server?.close(done));
   });
 
-  it('webgl matches every tower and full-model golden', async () => {
+  it.each(['webgl', 'wasm'])('%s matches every tower and full-model golden', async (device) => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     const { port } = server.address() as AddressInfo;
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.waitForFunction(() => 'runGoldens' in globalThis);
-    const run = await page.evaluate(() =>
-      (globalThis as unknown as { runGoldens: (device: string) => Promise<unknown> }).runGoldens('webgl'),
+    const run = await page.evaluate(
+      (name) => (globalThis as unknown as { runGoldens: (d: string) => Promise<unknown> }).runGoldens(name),
+      device,
     );
     await page.close();
     expect(errors).toEqual([]);
-    const { devices, backend, leaked, remaining, results } = run as {
+    const {
+      devices,
+      backend,
+      leaked,
+      remaining,
+      wasmThreads,
+      multithreadBuild,
+      cores,
+      crossOriginIsolated,
+      results,
+    } = run as {
       devices: string[];
       backend: string;
       leaked: number;
       remaining: number;
+      wasmThreads?: number;
+      multithreadBuild: boolean;
+      cores: number;
+      crossOriginIsolated: boolean;
       results: Record<string, Record<string, { dims: number[]; data: number[] }>>;
     };
-    expect(devices).toContain('webgl');
-    expect(backend).toBe('webgl');
+    expect(devices).toContain(device);
+    expect(backend).toBe(device);
+    expect(crossOriginIsolated).toBe(true);
+    // Cross-origin isolated, tfjs loads its threaded SIMD build (one pthread per core).
+    expect(multithreadBuild).toBe(true);
+    if (device === 'wasm')
+      console.info(`[tfjs wasm] ${cores} cores, XNNPACK threads reported: ${wasmThreads}`);
     expect(leaked).toBe(0);
     expect(remaining).toBe(0);
     const golden = loadGolden();
@@ -140,8 +92,52 @@ describe.skipIf(!TINY_DIR || !haveChromium)('tiny goldens in headless Chromium',
       }
     }
     console.info(
-      `[tfjs webgl, headless Chromium] ${checked} outputs, max abs error: ${JSON.stringify(maxErrors)}`,
+      `[tfjs ${device}${wasmThreads ? ` (${wasmThreads} threads)` : ''}, headless Chromium] ${checked} outputs, max abs error: ${JSON.stringify(maxErrors)}`,
     );
     expect(checked).toBeGreaterThan(100);
+  });
+
+  it('webgl trains: the loss and gradients of the cpu backend, and Adam steps lower the loss', async () => {
+    const page = await browser.newPage();
+    const { port } = server.address() as AddressInfo;
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForFunction(() => 'train' in globalThis);
+    const run = (await page.evaluate(() =>
+      (globalThis as unknown as { train: (device: string) => Promise<unknown> }).train('webgl'),
+    )) as { losses: number[]; grad: number[]; remaining: number };
+    await page.close();
+    // The same computation in Node on the cpu backend.
+    const data = await readCase(loadGolden().cases.find((c) => c.name === 'full_3x3_loss') as GoldenCase);
+    const weights = await openSafetensors(join(TINY_DIR as string, 'model.safetensors'));
+    const model = await TfjsModel.load({
+      config: loadTinyConfig(),
+      weights,
+      towers: { text: true, vision: true, withProjection: true },
+      device: 'cpu',
+    });
+    await weights.close();
+    const trainer = createTrainer(model, { training: false });
+    const batch = {
+      inputIds: data.get('input_ids') as Tensor,
+      attentionMask: data.get('attention_mask') as Tensor,
+      pixelValues: data.get('pixel_values') as Tensor<'float32'>,
+    };
+    const { loss, grads } = await trainer.lossAndGrads(batch);
+    trainer.dispose();
+    await model.dispose();
+    expect(run.losses[0]).toBeCloseTo(loss, 4);
+    const expected = grads.get('text_model.roberta.encoder.layer.0.attention.self.query.weight') as Tensor;
+    const { violations } = compare(
+      new Tensor('float32', Float32Array.from(run.grad), expected.dims),
+      expected,
+      1e-5,
+      1e-3,
+    );
+    expect(violations).toBe(0);
+    expect(run.losses[1]).toBeLessThan(run.losses[0]);
+    expect(run.remaining).toBe(0);
+    console.info(
+      `[tfjs webgl training] loss ${run.losses[0].toFixed(4)} -> ${run.losses[1].toFixed(4)} after 5 Adam steps`,
+    );
   });
 });

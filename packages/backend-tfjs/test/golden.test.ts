@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import {
   type AltCLIPConfig,
   type Device,
+  defaultPositionIds,
   InputError,
   openSafetensors,
   prepareTextInputs,
   prepareVisionInputs,
-  type Tensor,
+  Tensor,
 } from '@altclip/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +66,28 @@ for (const device of ['cpu', 'wasm'] as const) {
         maxErrors[kind] = Math.max(maxErrors[kind] ?? 0, maxError);
         expect(violations, `${c.name} ${name}: max error ${maxError}`).toBe(0);
       }
+    });
+
+    it('inputsEmbeds in place of ids (with their position ids) gives the golden outputs', async () => {
+      const c = golden!.cases.find((x) => x.name === 'text_right_padded') as GoldenCase;
+      const data = await readCase(c);
+      const ids = data.get('input_ids') as Tensor<'int64'>;
+      const table = await model.getParameter('text_model.roberta.embeddings.word_embeddings.weight');
+      const width = table.dims[1];
+      const embeds = new Float32Array(ids.size * width);
+      ids.data.forEach((id, i) => {
+        embeds.set(table.data.subarray(Number(id) * width, (Number(id) + 1) * width), i * width);
+      });
+      const out = await model.runText(
+        prepareTextInputs(config.textConfig, {
+          inputsEmbeds: new Tensor('float32', embeds, [...ids.dims, width]),
+          positionIds: defaultPositionIds(ids, config.textConfig.padTokenId),
+          attentionMask: data.get('attention_mask'),
+        }),
+        { outputHiddenStates: false, outputAttentions: false },
+      );
+      const expected = data.get('last_hidden_state') as Tensor;
+      expect(compare(out.lastHiddenState, expected, 1e-4, 1e-4).violations).toBe(0);
     });
 
     it('leaves the tfjs tensor count unchanged after every kind of call', async () => {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { attention } from '../src/attention.js';
 import { bicubicMatrix } from '../src/index.js';
-import { batchMatMul, linear } from '../src/layers.js';
+import { linear } from '../src/layers.js';
 import { onDevice } from '../src/runtime.js';
 
 tf.env().set('PROD', true);
@@ -28,14 +29,36 @@ function maxDifference(a: Float32Array, b: Float32Array): number {
 }
 
 describe('layers on wasm agree with cpu', () => {
-  it('batchMatMul, on the per-entry 2-D path for large products', async () => {
-    const a = Float32Array.from({ length: 2 * 3 * 64 * 72 }, (_, i) => Math.sin(i));
-    const b = Float32Array.from({ length: 2 * 3 * 72 * 64 }, (_, i) => Math.cos(i * 0.7));
-    const [cpu, wasm] = await onBoth(() =>
-      batchMatMul(tf.tensor(a, [2, 3, 64, 72]), tf.tensor(b, [2, 3, 72, 64])),
+  it('attention with a key mask, on the per-head 2-D path wasm takes for long sequences', async () => {
+    // 2 sequences of 72 tokens, 3 heads of 64: 72 * 72 * 64 >= 2^18 selects the per-head path on wasm.
+    const [batch, length, heads, headDim] = [2, 72, 3, 64];
+    const width = heads * headDim;
+    const values = (seed: number) =>
+      Float32Array.from({ length: batch * length * width }, (_, i) => Math.sin(i * seed) * 2);
+    const maskValues = Float32Array.from({ length: batch * length }, (_, i) =>
+      i >= length + 60 ? -3.4028234663852886e38 : 0,
     );
-    expect(cpu.length).toBe(2 * 3 * 64 * 64);
-    expect(maxDifference(cpu, wasm)).toBeLessThan(1e-4);
+    const run = (part: 'context' | 'probs') => () => {
+      const shape: [number, number, number] = [batch, length, width];
+      const mask = tf.tensor(maskValues, [batch, 1, 1, length]);
+      const result = attention(
+        tf.tensor(values(0.37), shape),
+        tf.tensor(values(0.11), shape),
+        tf.tensor(values(0.53), shape),
+        heads,
+        mask,
+        0,
+        { training: false },
+      );
+      return part === 'context' ? result.context : result.probs();
+    };
+    const [cpuContext, wasmContext] = await onBoth(run('context'));
+    expect(maxDifference(cpuContext, wasmContext)).toBeLessThan(1e-4);
+    const [cpuProbs, wasmProbs] = await onBoth(run('probs'));
+    expect(cpuProbs.length).toBe(batch * heads * length * length);
+    expect(maxDifference(cpuProbs, wasmProbs)).toBeLessThan(1e-5);
+    // Masked keys of the second sequence get exactly 0.
+    expect(wasmProbs[(1 * heads + 2) * length * length + 5 * length + 65]).toBe(0);
   });
 
   it('linear with bias (the bias lands on the right outputs)', async () => {

@@ -105,6 +105,8 @@ export interface VisionTowerOutputs {
 
 /** A model prepared by a backend; calls may run concurrently. */
 export interface BackendModel {
+  /** The device the model really runs on, when a backend fell back from the requested one. */
+  readonly device?: Device;
   runText(inputs: TextTowerInputs, options: TowerRunOptions): Promise<TextTowerOutputs>;
   runVision(inputs: VisionTowerInputs, options: TowerRunOptions): Promise<VisionTowerOutputs>;
   /** Frees sessions, tensors and weights. */

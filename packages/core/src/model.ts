@@ -180,11 +180,16 @@ abstract class ModelBase {
   get backend(): string {
     return this.loaded.backendName;
   }
+  /** The device the model runs on: the requested one, unless the backend had to fall back. */
   get device(): Device {
-    return this.loaded.device;
+    return this.loaded.runner.device ?? this.loaded.device;
   }
   get dtype(): DType {
     return this.loaded.dtype;
+  }
+  /** The backend's own model object, for backend-specific APIs such as backend-tfjs's trainer. */
+  get backendModel(): BackendModel {
+    return this.loaded.runner;
   }
 
   /** Releases the backend's sessions / tensors and the checkpoint's file handles. */

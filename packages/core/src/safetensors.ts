@@ -345,7 +345,10 @@ function planLayout(infos: Iterable<readonly [string, TensorInfo]>, metadata?: R
 
 function isWeightStore(entries: SafetensorsEntries): entries is WeightStore {
   return (
-    typeof (entries as WeightStore).keys === 'function' && typeof (entries as WeightStore).get === 'function'
+    // A Map has keys() and get() too; only a WeightStore describes its tensors with info().
+    typeof (entries as WeightStore).keys === 'function' &&
+    typeof (entries as WeightStore).get === 'function' &&
+    typeof (entries as WeightStore).info === 'function'
   );
 }
 

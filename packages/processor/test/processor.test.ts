@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { InputError, Tensor } from '@altclip/core';
+import { InputError, type Tensor } from '@altclip/core';
 import { describe, expect, it } from 'vitest';
 import { expectClose, goldenSuite, readGoldenTensors } from '../../../tools/goldens.js';
 import { AltCLIPProcessor } from '../src/index.js';
@@ -27,7 +27,10 @@ describe.skipIf(!suite)('AltCLIPProcessor on the tiny-altclip end-to-end golden'
     expect(Array.isArray(textOnly.inputIds)).toBe(true);
     const ids = (textOnly.inputIds as number[][])[0];
     expect(processor.decode(ids, { skipSpecialTokens: true })).toBe('a photo of a dog');
-    expect(processor.batchDecode([ids, ids], { skipSpecialTokens: true })).toEqual(['a photo of a dog', 'a photo of a dog']);
+    expect(processor.batchDecode([ids, ids], { skipSpecialTokens: true })).toEqual([
+      'a photo of a dog',
+      'a photo of a dog',
+    ]);
     const imageOnly = await processor.process({ images: join(suite!.modelDir, e2e!.images[1]) });
     expect(imageOnly.inputIds).toBeUndefined();
     expect(imageOnly.pixelValues!.dims).toEqual([1, 3, 30, 30]);

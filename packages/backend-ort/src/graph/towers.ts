@@ -4,8 +4,10 @@ import { OnnxGraphBuilder } from './onnx-builder.js';
 import type { WeightSource } from './weight-source.js';
 
 /**
- * `plain`: standard ONNX operators only (the graph a straightforward export gives).
- * `fused`: onnxruntime's com.microsoft contrib operators for attention, skip + LayerNorm and activations.
+ * `plain`: standard ONNX operators only (Gemm, LayerNormalization, MatMul + Softmax attention, activations
+ * from elementwise operators), the reproducible baseline.
+ * `fused`: onnxruntime's com.microsoft `MultiHeadAttention` and `Gelu` / `QuickGelu` / `FastGelu`
+ * (`SkipLayerNormalization` on request).
  */
 export type GraphKind = 'plain' | 'fused';
 
@@ -29,10 +31,6 @@ export const OPSET = 17;
 /** `torch.finfo(torch.float32).min`, the additive mask value transformers uses. */
 const FLOAT32_MIN = -3.4028234663852886e38;
 
-function float32Bits(values: readonly number[]): number[] {
-  return Array.from(Float32Array.from(values));
-}
-
 /** Shared layer building blocks over a `[tokens, hidden]` stream. */
 class TowerOps {
   readonly g = new OnnxGraphBuilder<WeightSource>();
@@ -51,7 +49,7 @@ class TowerOps {
     const key = String(value);
     let name = this.#scalars.get(key);
     if (!name) {
-      name = this.g.constantFloat32('c', float32Bits([value]), []);
+      name = this.g.constantFloat32('c', [value], []);
       this.#scalars.set(key, name);
     }
     return name;
@@ -372,6 +370,8 @@ function addExtraOutputs(
       s.outputNames.push(`hidden_states.${i}`);
     });
   }
+  // Plain attention always has the probabilities; they are outputs only when asked for.
+  if (!options.outputAttentions) return;
   s.attentions.forEach((a, i) => {
     ops.g.output(`attentions.${i}`, a, 'float32', ['batch', s.heads, s.seq, s.seq]);
     s.outputNames.push(`attentions.${i}`);

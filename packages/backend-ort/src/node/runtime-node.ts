@@ -62,13 +62,16 @@ export async function loadNodeRuntime(): Promise<OrtRuntime> {
     typeof model === 'string'
       ? ort.InferenceSession.create(model, options)
       : ort.InferenceSession.create(model, options);
+  const failedDevices = new Set<Device>();
   /** A provider can be listed yet unusable (WebGPU without an adapter): then the CPU takes over, with a message. */
   const create = async (
     model: string | Uint8Array,
     options: SessionOptions,
     settings: SessionSettings,
   ): Promise<OrtSession> => {
+    const cpuOnly = { ...options, executionProviders: ['cpu'] };
     if (settings.device === 'cpu') return createOn(model, options);
+    if (failedDevices.has(settings.device) && !settings.strictDevice) return createOn(model, cpuOnly);
     try {
       return await createOn(model, options);
     } catch (error) {
@@ -76,16 +79,19 @@ export async function loadNodeRuntime(): Promise<OrtRuntime> {
         throw new BackendError(`ort-node: device '${settings.device}' failed: ${(error as Error).message}`, {
           cause: error,
         });
+      // Said once per device; later sessions go to the CPU directly.
+      failedDevices.add(settings.device);
       console.warn(
         `ort-node: device '${settings.device}' failed (${(error as Error).message}); running on 'cpu' instead`,
       );
-      return createOn(model, { ...options, executionProviders: ['cpu'] });
+      return createOn(model, cpuOnly);
     }
   };
   return {
     name: 'ort-node',
     ort,
     devices: availableDevices(ort),
+    effectiveDevice: (device) => (failedDevices.has(device) ? 'cpu' : device),
     placeWeights: placeWeightsOnDisk,
     async createSession(model, placed, settings) {
       const options: SessionOptions = {
@@ -96,7 +102,11 @@ export async function loadNodeRuntime(): Promise<OrtRuntime> {
       return create(model, options, settings);
     },
     async createSessionFromFile(file, settings) {
-      return create(file, { ...baseOptions(settings), extra: { session: sessionConfig(settings) } }, settings);
+      return create(
+        file,
+        { ...baseOptions(settings), extra: { session: sessionConfig(settings) } },
+        settings,
+      );
     },
   };
 }

@@ -1,7 +1,14 @@
 // Bundled by test/browser.test.ts for headless Chromium: runs the tiny goldens on a browser tfjs device.
 import { AltCLIPConfig, type Device, readSafetensors, type Tensor } from '@altclip/core';
 import * as tf from '@tensorflow/tfjs';
-import { TfjsModel, tfjsBackend } from '../../src/index.js';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import {
+  configureWasmPaths,
+  configureWasmThreads,
+  createTrainer,
+  TfjsModel,
+  tfjsBackend,
+} from '../../src/index.js';
 import { type CaseSpec, runCase } from '../run-case.js';
 
 interface BrowserCase extends CaseSpec {
@@ -19,6 +26,8 @@ async function bytes(url: string): Promise<Uint8Array> {
 }
 
 async function runGoldens(device: Device) {
+  configureWasmPaths('/wasm/');
+  configureWasmThreads(navigator.hardwareConcurrency);
   await tfjsBackend.init();
   const devices = tfjsBackend.capabilities().devices;
   const golden = (await (await fetch('/tiny/golden/cases.json')).json()) as { cases: BrowserCase[] };
@@ -42,9 +51,54 @@ async function runGoldens(device: Device) {
     );
   }
   const leaked = tf.memory().numTensors - tensorsBefore;
+  const wasmThreads = device === 'wasm' ? getThreadsCount() : undefined;
+  const multithreadBuild = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  const cores = navigator.hardwareConcurrency;
+  const crossOriginIsolated = globalThis.crossOriginIsolated;
   for (const model of models.values()) await model.dispose();
-  return { devices, backend: tf.getBackend(), leaked, remaining: tf.memory().numTensors, results };
+  return {
+    devices,
+    backend: tf.getBackend(),
+    leaked,
+    remaining: tf.memory().numTensors,
+    wasmThreads,
+    multithreadBuild,
+    cores,
+    crossOriginIsolated,
+    results,
+  };
 }
+
+/** A few Adam steps on the golden full_3x3_loss pairs: the losses, and the gradient of one weight. */
+async function train(device: Device) {
+  configureWasmPaths('/wasm/');
+  await tfjsBackend.init();
+  const config = AltCLIPConfig.fromJSON(await (await fetch('/tiny/config.json')).json());
+  const weights = readSafetensors(await bytes('/tiny/model.safetensors'));
+  const model = await TfjsModel.load({ config, weights, towers: TOWERS, device });
+  const store = readSafetensors(await bytes('/tiny/golden/full_3x3_loss.safetensors'));
+  const batch = {
+    inputIds: await store.get('input_ids'),
+    attentionMask: await store.get('attention_mask'),
+    pixelValues: (await store.get('pixel_values')) as Tensor<'float32'>,
+  };
+  const trainer = createTrainer(model, { learningRate: 1e-2, training: false });
+  const { grads } = await trainer.lossAndGrads(batch);
+  const losses = [await trainer.loss(batch)];
+  for (let i = 0; i < 5; i++) await trainer.step(batch);
+  losses.push(await trainer.loss(batch));
+  trainer.dispose();
+  await model.dispose();
+  const grad = grads.get(
+    'text_model.roberta.encoder.layer.0.attention.self.query.weight',
+  ) as Tensor<'float32'>;
+  return { losses, grad: Array.from(grad.data), remaining: tf.memory().numTensors };
+}
+
+(globalThis as unknown as { train: typeof train }).train = (device: Device) =>
+  train(device).catch((error: Error) => {
+    throw new Error(String(error.stack ?? error));
+  });
 
 (globalThis as unknown as { runGoldens: typeof runGoldens }).runGoldens = (device: Device) =>
   runGoldens(device).catch((error: Error) => {
