@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeExampleImages } from './examples.js';
+import { PATCH_SIZE } from './model-config.js';
 import { trainDemoModel } from './train-demo.js';
 
 /** The seeds the shipped checkpoint and examples were made with. */
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: String(TRAINING_STEPS) },
     seed: { type: 'string', default: String(TRAINING_SEED) },
     device: { type: 'string', default: 'wasm' },
+    'patch-size': { type: 'string', default: String(PATCH_SIZE) },
   },
 });
 
@@ -38,6 +40,7 @@ const result = await trainDemoModel({
   steps,
   validationSeed: VALIDATION_SEED,
   device,
+  patchSize: Number(values['patch-size']),
   log: (message) => console.log(message),
 });
 console.log(`trained in ${result.seconds.toFixed(0)} s, final loss ${result.finalLoss.toFixed(4)}`);
