@@ -13,7 +13,7 @@ import { trainDemoModel } from './train-demo.js';
 export const TRAINING_SEED = 1;
 export const VALIDATION_SEED = 1001;
 export const EXAMPLES_SEED = 7;
-export const TRAINING_STEPS = 2400;
+export const TRAINING_STEPS = 9000;
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const { values } = parseArgs({

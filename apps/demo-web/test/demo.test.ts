@@ -5,15 +5,13 @@ import { join, resolve } from 'node:path';
 import '@altclip/backend-ort';
 import { AltCLIPModel } from '@altclip/core';
 import { AltCLIPProcessor, zeroShotImageClassification } from '@altclip/processor';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, launchChromium } from '../../../tools/chromium.js';
 import { fixturePath } from '../../../tools/fixtures.js';
 import type { DemoServer } from '../src/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && process.env.CI)
-  throw new Error(`${CHROMIUM} missing under CI (tools/install-system-deps.sh installs it)`);
+const hasChromium = haveChromium();
 const packageDir = resolve(import.meta.dirname, '..');
 const repoRoot = resolve(packageDir, '..', '..');
 const modelDir = fixturePath('models', 'tiny-altclip');
@@ -41,20 +39,6 @@ async function startServer(model: string, examplesDir?: string): Promise<DemoSer
     join(packageDir, 'dist', 'server.js')
   )) as typeof import('../src/server.js');
   return startDemoServer({ port: 0, modelDir: model, examplesDir });
-}
-
-function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  });
 }
 
 /** Clicks through the page as a user: waits for the model, picks the image, types the labels, presses Classify. */

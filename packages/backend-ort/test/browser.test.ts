@@ -4,11 +4,10 @@ import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, launchChromium } from '../../../tools/chromium.js';
 import { TINY_DIR } from './golden.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const ORT_DIST = join(ROOT, 'node_modules', 'onnxruntime-web', 'dist');
 const TYPES: Record<string, string> = {
@@ -26,93 +25,80 @@ function serveFrom(folder: string, path: string): { body: Buffer; type: string }
   return { body: readFileSync(file), type: TYPES[extname(file)] ?? 'application/octet-stream' };
 }
 
-describe.skipIf(!TINY_DIR || (!existsSync(CHROMIUM) && !process.env.CI))(
-  'headless Chromium (ort-web wasm, browser entry)',
-  () => {
-    let server: Server;
-    let origin: string;
-    let bundleDir: string;
+describe.skipIf(!TINY_DIR || !haveChromium())('headless Chromium (ort-web wasm, browser entry)', () => {
+  let server: Server;
+  let origin: string;
+  let bundleDir: string;
 
-    beforeAll(async () => {
-      bundleDir = mkdtempSync(join(tmpdir(), 'altclip-ort-browser-'));
-      await build({
-        entryPoints: [join(import.meta.dirname, 'browser', 'page.ts')],
-        bundle: true,
-        format: 'esm',
-        platform: 'browser',
-        outdir: bundleDir,
-        // Core reaches the hub client (Node file APIs) only through lazy imports; splitting keeps them out of the page.
-        splitting: true,
-        external: [...builtinModules, 'node:*'],
-        alias: { '@altclip/core': join(ROOT, 'packages', 'core', 'src', 'index.ts') },
-        // The wasm glue is loaded from /ort/ at run time (env.wasm.wasmPaths), not bundled.
-        conditions: ['onnxruntime-web-use-extern-wasm'],
-        logLevel: 'warning',
-      });
-      server = createServer((request, response) => {
-        const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-        const routes: [string, string][] = [
-          ['/ort/', ORT_DIST],
-          ['/model/', TINY_DIR!],
-          ['/', bundleDir],
-        ];
-        const found =
-          url.pathname === '/'
-            ? {
-                body: Buffer.from('<!doctype html><script type="module" src="/page.js"></script>'),
-                type: 'text/html',
-              }
-            : undefined;
-        const route = routes.find(([prefix]) => url.pathname.startsWith(prefix));
-        const file = found ?? (route ? serveFrom(route[1], url.pathname.slice(route[0].length)) : undefined);
-        if (!file) {
-          response.writeHead(404).end();
-          return;
-        }
-        // Cross-origin isolation lets the wasm runtime use threads.
-        response.writeHead(200, {
-          'content-type': file.type,
-          'cross-origin-opener-policy': 'same-origin',
-          'cross-origin-embedder-policy': 'require-corp',
-        });
-        response.end(file.body);
-      });
-      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-      const address = server.address();
-      origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  beforeAll(async () => {
+    bundleDir = mkdtempSync(join(tmpdir(), 'altclip-ort-browser-'));
+    await build({
+      entryPoints: [join(import.meta.dirname, 'browser', 'page.ts')],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      outdir: bundleDir,
+      // Core reaches the hub client (Node file APIs) only through lazy imports; splitting keeps them out of the page.
+      splitting: true,
+      external: [...builtinModules, 'node:*'],
+      alias: { '@altclip/core': join(ROOT, 'packages', 'core', 'src', 'index.ts') },
+      // The wasm glue is loaded from /ort/ at run time (env.wasm.wasmPaths), not bundled.
+      conditions: ['onnxruntime-web-use-extern-wasm'],
+      logLevel: 'warning',
     });
-
-    afterAll(async () => {
-      if (server) await new Promise((done) => server.close(done));
-      rmSync(bundleDir, { recursive: true, force: true });
-    });
-
-    it('full_2x4_no_loss golden through AltCLIPModel on ort-web wasm', async () => {
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-        ],
-      });
-      try {
-        const page = await browser.newPage();
-        const errors: string[] = [];
-        page.on('pageerror', (error) => errors.push(error.message));
-        await page.goto(origin);
-        await page.waitForFunction(() => typeof window.runGolden === 'function', undefined, {
-          timeout: 30_000,
-        });
-        const result = await page.evaluate((file) => window.runGolden(file), 'full_2x4_no_loss.safetensors');
-        expect(errors).toEqual([]);
-        for (const [name, error] of Object.entries(result)) expect(error, name).toBeLessThan(1e-4);
-      } finally {
-        await browser.close();
+    server = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+      const routes: [string, string][] = [
+        ['/ort/', ORT_DIST],
+        ['/model/', TINY_DIR!],
+        ['/', bundleDir],
+      ];
+      const found =
+        url.pathname === '/'
+          ? {
+              body: Buffer.from('<!doctype html><script type="module" src="/page.js"></script>'),
+              type: 'text/html',
+            }
+          : undefined;
+      const route = routes.find(([prefix]) => url.pathname.startsWith(prefix));
+      const file = found ?? (route ? serveFrom(route[1], url.pathname.slice(route[0].length)) : undefined);
+      if (!file) {
+        response.writeHead(404).end();
+        return;
       }
+      // Cross-origin isolation lets the wasm runtime use threads.
+      response.writeHead(200, {
+        'content-type': file.type,
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-embedder-policy': 'require-corp',
+      });
+      response.end(file.body);
     });
-  },
-);
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const address = server.address();
+    origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+
+  afterAll(async () => {
+    if (server) await new Promise((done) => server.close(done));
+    rmSync(bundleDir, { recursive: true, force: true });
+  });
+
+  it('full_2x4_no_loss golden through AltCLIPModel on ort-web wasm', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(origin);
+      await page.waitForFunction(() => typeof window.runGolden === 'function', undefined, {
+        timeout: 30_000,
+      });
+      const result = await page.evaluate((file) => window.runGolden(file), 'full_2x4_no_loss.safetensors');
+      expect(errors).toEqual([]);
+      for (const [name, error] of Object.entries(result)) expect(error, name).toBeLessThan(1e-4);
+    } finally {
+      await browser.close();
+    }
+  });
+});

@@ -7,8 +7,9 @@
  */
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { launchChromium } from '../../../tools/chromium.js';
 import { FIXTURES_DIR } from '../../../tools/fixtures.js';
-import { bundle, launchChromium, serve } from '../test/browser/harness.js';
+import { bundle, serve } from '../test/browser/harness.js';
 
 const args = process.argv.slice(2);
 const LAYERS = Number(args[args.indexOf('--layers') + 1]) || 12;
@@ -16,7 +17,7 @@ const LAYERS = Number(args[args.indexOf('--layers') + 1]) || 12;
 const server = await serve(await bundle(join(import.meta.dirname, '..', 'test', 'browser', 'speed.ts')), {
   large: join(FIXTURES_DIR, 'models', 'altclip-large-config'),
 });
-const browser = await launchChromium();
+const browser = await launchChromium({ softwareGL: true });
 try {
   const { port } = server.address() as AddressInfo;
   for (const threads of [1, 8]) {

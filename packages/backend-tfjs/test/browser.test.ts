@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { openSafetensors, Tensor } from '@altclip/core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, launchChromium } from '../../../tools/chromium.js';
 import { createTrainer, TfjsModel } from '../src/index.js';
-import { bundle, haveChromium, launchChromium, serve } from './browser/harness.js';
+import { bundle, serve } from './browser/harness.js';
 import { compare, type GoldenCase, loadGolden, loadTinyConfig, readCase, TINY_DIR } from './golden.js';
 
-describe.skipIf(!TINY_DIR || !haveChromium)('tiny goldens in headless Chromium', () => {
+describe.skipIf(!TINY_DIR || !haveChromium())('tiny goldens in headless Chromium', () => {
   let browser: Browser;
   let server: Server;
 
@@ -16,7 +17,7 @@ describe.skipIf(!TINY_DIR || !haveChromium)('tiny goldens in headless Chromium',
     server = await serve(await bundle(join(import.meta.dirname, 'browser', 'entry.ts')), {
       tiny: TINY_DIR as string,
     });
-    browser = await launchChromium();
+    browser = await launchChromium({ softwareGL: true });
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,15 +1,11 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, normalize, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
 
 // Node-side helpers for the headless Chromium runs: bundle an entry, serve it, launch the browser.
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const haveChromium = existsSync(CHROMIUM);
 const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
 const WASM_DIST = dirname(
   createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'),
@@ -74,21 +70,4 @@ export async function serve(scripts: Map<string, string>, folders: Record<string
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   return server;
-}
-
-/** Headless Chromium with software WebGL (SwiftShader) instead of a GPU; never downloads a browser. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--use-angle=swiftshader',
-      '--enable-unsafe-swiftshader',
-    ],
-  });
 }
