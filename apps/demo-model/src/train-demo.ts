@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTrainer, TfjsModel } from '@altclip/backend-tfjs';
-import { AltCLIPModel, createRandomWeights, type Tensor } from '@altclip/core';
+import { AltCLIPModel, createRandomWeights } from '@altclip/core';
 import { CLIPImageProcessor } from '@altclip/image-processor';
 import { AltCLIPProcessor } from '@altclip/processor';
 import { XLMRobertaTokenizer } from '@altclip/tokenizer';

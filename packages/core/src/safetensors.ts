@@ -1,5 +1,5 @@
 import { CheckpointError } from './errors.js';
-import { bytesPerElement, Tensor, type TensorDataTypeMap, type TensorType, toFloat32 } from './tensor.js';
+import { bytesPerElement, Tensor, type TensorType, TYPED_ARRAYS, toFloat32 } from './tensor.js';
 import type { TensorInfo, TensorLocation, WeightStore } from './weights.js';
 
 /** The safetensors dtypes this library reads, with the core tensor type each one becomes. */
@@ -29,23 +29,6 @@ const DTYPE_NAMES: { readonly [K in TensorType]: string } = {
 
 /** The same bound the reference implementation puts on the JSON header. */
 const MAX_HEADER_BYTES = 100_000_000;
-
-const ARRAY_CONSTRUCTORS: {
-  readonly [K in TensorType]: new (
-    buffer: ArrayBuffer,
-    offset: number,
-    length: number,
-  ) => TensorDataTypeMap[K];
-} = {
-  float32: Float32Array,
-  float16: Uint16Array,
-  bfloat16: Uint16Array,
-  int64: BigInt64Array,
-  int32: Int32Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  bool: Uint8Array,
-};
 
 interface HeaderEntry {
   readonly dtypeName: string;
@@ -221,7 +204,7 @@ export class SafetensorsStore implements WeightStore {
     if (entry.dtypeName === 'F64') {
       return new Tensor('float32', Float32Array.from(new Float64Array(buffer)), shape);
     }
-    const ArrayType = ARRAY_CONSTRUCTORS[dtype];
+    const ArrayType = TYPED_ARRAYS[dtype];
     const data = new ArrayType(buffer, 0, bytes.length / bytesPerElement(dtype));
     return new Tensor(dtype, data, shape);
   }

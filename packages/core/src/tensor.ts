@@ -18,7 +18,14 @@ export interface TensorDataTypeMap {
 
 export type TensorData = TensorDataTypeMap[TensorType];
 
-const ARRAY_TYPES: { [K in TensorType]: { BYTES_PER_ELEMENT: number; name: string } } = {
+/** The typed array behind each tensor type, as a constructor over raw bytes. */
+export interface TypedArrayConstructor<K extends TensorType> {
+  new (buffer: ArrayBuffer, byteOffset?: number, length?: number): TensorDataTypeMap[K];
+  readonly BYTES_PER_ELEMENT: number;
+  readonly name: string;
+}
+
+export const TYPED_ARRAYS: { readonly [K in TensorType]: TypedArrayConstructor<K> } = {
   float32: Float32Array,
   float16: Uint16Array,
   bfloat16: Uint16Array,
@@ -43,7 +50,7 @@ export class Tensor<T extends TensorType = TensorType> {
     data: TensorDataTypeMap[T] | readonly number[] | readonly bigint[],
     dims?: readonly number[],
   ) {
-    const ArrayType = ARRAY_TYPES[type] as unknown as {
+    const ArrayType = TYPED_ARRAYS[type] as unknown as {
       new (values: ArrayLike<number> | ArrayLike<bigint>): TensorDataTypeMap[T];
       name: string;
     };
@@ -108,7 +115,7 @@ export class Tensor<T extends TensorType = TensorType> {
 }
 
 export function bytesPerElement(type: TensorType): number {
-  return ARRAY_TYPES[type].BYTES_PER_ELEMENT;
+  return TYPED_ARRAYS[type].BYTES_PER_ELEMENT;
 }
 
 /** An int64 `[rows, cols]` tensor from plain id arrays, which must all have the same length. */

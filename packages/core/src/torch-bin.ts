@@ -1,7 +1,7 @@
 import { unzipSync } from 'fflate';
 import { CheckpointError } from './errors.js';
 import { type TorchTensorRef, unpickleStateDict } from './pickle.js';
-import { Tensor, type TensorDataTypeMap, type TensorType, toFloat32 } from './tensor.js';
+import { Tensor, type TensorType, TYPED_ARRAYS, toFloat32 } from './tensor.js';
 import type { TensorInfo, TensorLocation, WeightStore } from './weights.js';
 
 export { UnsafePickleError } from './pickle.js';
@@ -30,21 +30,6 @@ const TENSOR_TYPES: Readonly<Record<string, TensorType>> = {
   I8: 'int8',
   U8: 'uint8',
   BOOL: 'bool',
-};
-
-const ARRAY_CONSTRUCTORS: {
-  readonly [K in TensorType]: new (
-    buffer: ArrayBuffer,
-  ) => TensorDataTypeMap[K];
-} = {
-  float32: Float32Array,
-  float16: Uint16Array,
-  bfloat16: Uint16Array,
-  int64: BigInt64Array,
-  int32: Int32Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  bool: Uint8Array,
 };
 
 interface BinEntry {
@@ -161,7 +146,7 @@ export class TorchBinStore implements WeightStore {
     if (ref.storage.type.dtype === 'F64') {
       return new Tensor('float32', Float32Array.from(new Float64Array(buffer)), info.shape);
     }
-    return new Tensor(info.dtype, new ARRAY_CONSTRUCTORS[info.dtype](buffer), info.shape);
+    return new Tensor(info.dtype, new TYPED_ARRAYS[info.dtype](buffer), info.shape);
   }
 
   async getFloat32(key: string): Promise<Tensor<'float32'>> {
