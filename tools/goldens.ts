@@ -1,7 +1,7 @@
 // Test-only helpers for the model goldens in ../shared/fixtures/models/tiny-altclip/golden (see its README).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openSafetensors, type Tensor, toFloat32 } from '@altclip/core';
+import { type AltCLIPConfig, configFromJSON, openSafetensors, type Tensor, toFloat32 } from '@altclip/core';
 import { expect } from 'vitest';
 import { fixturePath } from './fixtures.js';
 
@@ -47,6 +47,11 @@ export function goldenSuite(): GoldenSuite | undefined {
   };
 }
 
+/** The tiny model's config.json, parsed the way `fromPretrained` does. */
+export function tinyConfig(suite: GoldenSuite): AltCLIPConfig {
+  return configFromJSON(JSON.parse(readFileSync(join(suite.modelDir, 'config.json'), 'utf8')));
+}
+
 /** Every input and output tensor of a case, by its name in cases.json. */
 export async function readGoldenTensors(
   suite: GoldenSuite,
@@ -67,13 +72,16 @@ export async function readGoldenTensors(
   }
 }
 
-/** The README's rule: |actual - expected| <= atol + rtol * |expected|, elementwise, with the same dims. */
+/**
+ * The README's rule: |actual - expected| <= atol + rtol * |expected|, elementwise, with the same dims.
+ * Returns the largest absolute difference, for reporting parity figures.
+ */
 export function expectClose(
   actual: Tensor,
   expected: Tensor,
   tolerance: { atol: number; rtol: number },
   label: string,
-) {
+): number {
   expect(actual.dims, `${label}: dims`).toEqual(expected.dims);
   const a = toFloat32(actual).data;
   const e = toFloat32(expected).data;
@@ -90,6 +98,7 @@ export function expectClose(
     worstIndex,
     worstIndex < 0 ? label : `${label}: element ${worstIndex} is ${a[worstIndex]}, expected ${e[worstIndex]}`,
   ).toBe(-1);
+  return maxAbsDiff(actual, expected);
 }
 
 /** Largest absolute difference, for reporting parity figures. */

@@ -12,8 +12,11 @@ import {
   type WeightStore,
 } from '@altclip/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { goldenSuite, tinyConfig } from '../../../tools/goldens.js';
 import { type GraphModel, ortNodeBackend, ortWebBackend } from '../src/index.js';
-import { loadRequest, TINY_DIR, tinyConfig } from './golden.js';
+import { loadRequest } from './golden.js';
+
+const suite = goldenSuite();
 
 function cosineRows(a: Float32Array, b: Float32Array, width: number): number {
   let worst = 1;
@@ -44,7 +47,7 @@ describe('registration', () => {
   });
 });
 
-describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
+describe.skipIf(!suite)('loading, weights and dtypes', () => {
   let weights: WeightStore;
   let cacheDir: string;
   const pixels = new Tensor(
@@ -63,7 +66,7 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
   const off = { outputHiddenStates: false, outputAttentions: false };
 
   beforeAll(async () => {
-    weights = await openSafetensors(join(TINY_DIR!, 'model.safetensors'));
+    weights = await openSafetensors(join(suite!.modelDir, 'model.safetensors'));
     cacheDir = mkdtempSync(join(tmpdir(), 'altclip-ort-backend-'));
     await ortNodeBackend.init();
   });
@@ -74,18 +77,20 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
 
   it('references float32 safetensors in place: nothing is written to the cache', async () => {
     const model = await ortNodeBackend.loadModel(
-      loadRequest(tinyConfig(), weights, { cacheDir: join(cacheDir, 'in-place') }),
+      loadRequest(tinyConfig(suite!), weights, { cacheDir: join(cacheDir, 'in-place') }),
     );
     await model.runVision({ pixelValues: pixels, interpolatePosEncoding: false }, off);
     expect(existsSync(join(cacheDir, 'in-place'))).toBe(false);
     const built = await (model as GraphModel).buildGraph('vision');
-    expect(built.placed.folder).toBe(TINY_DIR);
+    expect(built.placed.folder).toBe(suite!.modelDir);
     await model.dispose();
   });
 
   it('converts once into the cache folder and reuses it (fp16 and int8 weights)', async () => {
     for (const dtype of ['fp16', 'int8'] as const) {
-      const first = await ortNodeBackend.loadModel(loadRequest(tinyConfig(), weights, { dtype, cacheDir }));
+      const first = await ortNodeBackend.loadModel(
+        loadRequest(tinyConfig(suite!), weights, { dtype, cacheDir }),
+      );
       await first.runText(textInputs, off);
       await first.dispose();
     }
@@ -93,7 +98,7 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
     expect(folders.length).toBe(2);
     const written = folders.map((f) => statSync(join(cacheDir, f, 'weights.bin')).mtimeMs);
     const again = await ortNodeBackend.loadModel(
-      loadRequest(tinyConfig(), weights, { dtype: 'int8', cacheDir }),
+      loadRequest(tinyConfig(suite!), weights, { dtype: 'int8', cacheDir }),
     );
     await again.runText(textInputs, off);
     await again.dispose();
@@ -107,7 +112,7 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
     it(`${label}: fp16 and int8 embeddings stay close to fp32 (cosine)`, async () => {
       const run = async (dtype: 'fp32' | 'fp16' | 'int8') => {
         const model = await backend.loadModel(
-          loadRequest(tinyConfig(), weights, { dtype, device, cacheDir }),
+          loadRequest(tinyConfig(suite!), weights, { dtype, device, cacheDir }),
         );
         const text = await model.runText(textInputs, off);
         const image = await model.runVision({ pixelValues: pixels, interpolatePosEncoding: false }, off);
@@ -115,7 +120,7 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
         return { text: text.features!.data, image: image.features!.data };
       };
       const fp32 = await run('fp32');
-      const width = tinyConfig().projectionDim;
+      const width = tinyConfig(suite!).projectionDim;
       const fp16 = await run('fp16');
       expect(cosineRows(fp16.text, fp32.text, width)).toBeGreaterThan(0.9999);
       expect(cosineRows(fp16.image, fp32.image, width)).toBeGreaterThan(0.9999);
@@ -130,9 +135,9 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
   }
 
   it('inputs_embeds gives the same outputs as the ids they embed', async () => {
-    const model = await ortNodeBackend.loadModel(loadRequest(tinyConfig(), weights, { cacheDir }));
+    const model = await ortNodeBackend.loadModel(loadRequest(tinyConfig(suite!), weights, { cacheDir }));
     const table = await weights.getFloat32('text_model.roberta.embeddings.word_embeddings.weight');
-    const hidden = tinyConfig().textConfig.hiddenSize;
+    const hidden = tinyConfig(suite!).textConfig.hiddenSize;
     const embeds = new Float32Array(ids.size * hidden);
     (ids.data as BigInt64Array).forEach((id, i) => {
       embeds.set(table.data.subarray(Number(id) * hidden, (Number(id) + 1) * hidden), i * hidden);
@@ -149,7 +154,7 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
   });
 
   it('runs concurrent calls on one model', async () => {
-    const model = await ortNodeBackend.loadModel(loadRequest(tinyConfig(), weights, { cacheDir }));
+    const model = await ortNodeBackend.loadModel(loadRequest(tinyConfig(suite!), weights, { cacheDir }));
     const sequential = await model.runText(textInputs, off);
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
@@ -169,7 +174,7 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
     if (!missing) return;
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const model = await ortNodeBackend.loadModel({
-      ...loadRequest(tinyConfig(), weights, { cacheDir }),
+      ...loadRequest(tinyConfig(suite!), weights, { cacheDir }),
       device: missing,
     });
     expect(warn.mock.calls[0][0]).toMatch(
@@ -179,7 +184,7 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
     await model.dispose();
     await expect(
       ortNodeBackend.loadModel({
-        ...loadRequest(tinyConfig(), weights, { backendOptions: { strictDevice: true } }),
+        ...loadRequest(tinyConfig(suite!), weights, { backendOptions: { strictDevice: true } }),
         device: missing,
       }),
     ).rejects.toThrow(BackendError);
@@ -189,10 +194,10 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
     if (!ortNodeBackend.capabilities().devices.includes('webgpu')) return;
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const gpu = await ortNodeBackend.loadModel({
-      ...loadRequest(tinyConfig(), weights, { cacheDir }),
+      ...loadRequest(tinyConfig(suite!), weights, { cacheDir }),
       device: 'webgpu',
     });
-    const cpu = await ortNodeBackend.loadModel(loadRequest(tinyConfig(), weights, { cacheDir }));
+    const cpu = await ortNodeBackend.loadModel(loadRequest(tinyConfig(suite!), weights, { cacheDir }));
     const a = await gpu.runVision({ pixelValues: pixels, interpolatePosEncoding: false }, off);
     await gpu.runText(textInputs, off);
     const b = await cpu.runVision({ pixelValues: pixels, interpolatePosEncoding: false }, off);
@@ -204,7 +209,7 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
   });
 
   it('ready-made exports refuse what they cannot compute, with clear errors', async () => {
-    const model = await AltCLIPModel.fromPretrained(TINY_DIR!, {
+    const model = await AltCLIPModel.fromPretrained(suite!.modelDir, {
       backend: 'ort-node',
       backendOptions: { graph: 'export' },
     });
@@ -223,7 +228,7 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
 
   it('builds serialised graphs far below the protobuf limit (weights stay external)', async () => {
     const model = (await ortNodeBackend.loadModel(
-      loadRequest(tinyConfig(), weights, { cacheDir }),
+      loadRequest(tinyConfig(suite!), weights, { cacheDir }),
     )) as GraphModel;
     const { model: bytes } = await model.buildGraph('text', 'attentions');
     expect(bytes.byteLength).toBeLessThan(64 * 1024);
@@ -231,16 +236,16 @@ describe.skipIf(!TINY_DIR)('loading, weights and dtypes', () => {
   });
 });
 
-describe.skipIf(!TINY_DIR)('.bin checkpoints', () => {
+describe.skipIf(!suite)('.bin checkpoints', () => {
   it('loads a folder with only pytorch_model.bin and matches the safetensors outputs', async () => {
     const root = mkdtempSync(join(tmpdir(), 'altclip-ort-bin-'));
     const folder = join(root, 'model');
     mkdirSync(folder);
     for (const name of ['config.json', 'pytorch_model.bin'])
-      symlinkSync(join(TINY_DIR!, name), join(folder, name));
+      symlinkSync(join(suite!.modelDir, name), join(folder, name));
     const pixels = new Tensor('float32', new Float32Array(3 * 30 * 30).fill(0.5), [1, 3, 30, 30]);
     const fromBin = await AltCLIPModel.fromPretrained(folder, { backend: 'ort-node', cacheDir: root });
-    const fromSafetensors = await AltCLIPModel.fromPretrained(TINY_DIR!, {
+    const fromSafetensors = await AltCLIPModel.fromPretrained(suite!.modelDir, {
       backend: 'ort-node',
       cacheDir: root,
     });
@@ -256,7 +261,7 @@ describe.skipIf(!TINY_DIR)('.bin checkpoints', () => {
 describe('graph outputs', () => {
   it('base graphs output only the main tensors; variants add hidden states, then attentions', async () => {
     const { buildTextGraph, buildVisionGraph } = await import('../src/index.js');
-    const config = TINY_DIR ? tinyConfig() : undefined;
+    const config = suite ? tinyConfig(suite) : undefined;
     if (!config) return;
     for (const kind of ['plain', 'fused'] as const) {
       const options = {

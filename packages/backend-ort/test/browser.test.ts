@@ -6,7 +6,9 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveChromium, launchChromium } from '../../../tools/chromium.js';
-import { TINY_DIR } from './golden.js';
+import { goldenSuite } from '../../../tools/goldens.js';
+
+const suite = goldenSuite();
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const ORT_DIST = join(ROOT, 'node_modules', 'onnxruntime-web', 'dist');
@@ -25,7 +27,7 @@ function serveFrom(folder: string, path: string): { body: Buffer; type: string }
   return { body: readFileSync(file), type: TYPES[extname(file)] ?? 'application/octet-stream' };
 }
 
-describe.skipIf(!TINY_DIR || !haveChromium())('headless Chromium (ort-web wasm, browser entry)', () => {
+describe.skipIf(!suite || !haveChromium())('headless Chromium (ort-web wasm, browser entry)', () => {
   let server: Server;
   let origin: string;
   let bundleDir: string;
@@ -50,7 +52,7 @@ describe.skipIf(!TINY_DIR || !haveChromium())('headless Chromium (ort-web wasm, 
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
       const routes: [string, string][] = [
         ['/ort/', ORT_DIST],
-        ['/model/', TINY_DIR!],
+        ['/model/', suite!.modelDir],
         ['/', bundleDir],
       ];
       const found =

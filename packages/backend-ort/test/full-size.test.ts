@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LARGE_CONFIG } from './golden.js';
+import { fixturePath } from '../../../tools/fixtures.js';
+
+const LARGE_CONFIG = fixturePath('models', 'altclip-large-config', 'config.json');
 
 // Writes a 3.5 GB random checkpoint once (ALTCLIP_LARGE_DIR, default /tmp/altclip-large) and loads it:
 // minutes on two cores, so it runs with ALTCLIP_SLOW_TESTS=1 only.

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { openSafetensors, type Tensor } from '@altclip/core';
 import { describe, expect, it } from 'vitest';
+import { expectClose, goldenSuite, readGoldenTensors } from '../../../tools/goldens.js';
 import { interpolatePositionTable } from '../src/index.js';
-import { expectClose, readGoldenIndex, readGoldenTensors, TINY_DIR } from './golden.js';
 
-describe.skipIf(!TINY_DIR)('interpolatePositionTable (bicubic, align_corners=False)', () => {
-  const cases = TINY_DIR
-    ? readGoldenIndex().cases.filter((c) => c.outputs?.['debug.position_embeddings'])
-    : [];
+const suite = goldenSuite();
+
+describe.skipIf(!suite)('interpolatePositionTable (bicubic, align_corners=False)', () => {
+  const cases = suite ? suite.cases.filter((c) => c.outputs?.['debug.position_embeddings']) : [];
 
   it('has interpolation goldens to check', () => {
     expect(cases.length).toBeGreaterThanOrEqual(3);
@@ -15,10 +15,10 @@ describe.skipIf(!TINY_DIR)('interpolatePositionTable (bicubic, align_corners=Fal
 
   for (const c of cases) {
     it(`${c.name}: matches debug.position_embeddings`, async () => {
-      const weights = await openSafetensors(join(TINY_DIR!, 'model.safetensors'));
+      const weights = await openSafetensors(join(suite!.modelDir, 'model.safetensors'));
       const table = await weights.getFloat32('vision_model.embeddings.position_embedding.weight');
       await weights.close();
-      const tensors = await readGoldenTensors(c);
+      const tensors = await readGoldenTensors(suite!, c);
       const expected = tensors.get(c.outputs!['debug.position_embeddings'].key) as Tensor<'float32'>;
       const [, tokens, hidden] = expected.dims;
       const [, , height, width] = c.inputs.pixel_values.shape;

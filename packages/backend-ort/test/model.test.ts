@@ -14,15 +14,14 @@ import '../src/index.js';
 import {
   expectClose,
   type GoldenCase,
-  readGoldenIndex,
+  goldenSuite,
   readGoldenTensors,
-  TINY_DIR,
   toleranceOf,
-} from './golden.js';
+} from '../../../tools/goldens.js';
 
-const index = TINY_DIR ? readGoldenIndex() : undefined;
+const suite = goldenSuite();
 const fullCases =
-  index?.cases.filter(
+  suite?.cases.filter(
     (c) => c.entry.startsWith('AltCLIPModel') && !c.entry.startsWith('AltCLIPModel.') && c.outputs,
   ) ?? [];
 
@@ -41,7 +40,7 @@ function flatten(output: Awaited<ReturnType<AltCLIPModel['forward']>>): Record<s
 }
 
 async function checkFullCase(model: AltCLIPModel, c: GoldenCase): Promise<number> {
-  const tensors = await readGoldenTensors(c);
+  const tensors = await readGoldenTensors(suite!, c);
   const output = await model.forward({
     inputIds: tensors.get(c.inputs.input_ids.key) as Tensor<'int64'>,
     attentionMask: c.inputs.attention_mask
@@ -56,12 +55,7 @@ async function checkFullCase(model: AltCLIPModel, c: GoldenCase): Promise<number
     expect(actual[name], `${c.name}: ${name}`).toBeDefined();
     worst = Math.max(
       worst,
-      expectClose(
-        actual[name]!,
-        tensors.get(spec.key)!,
-        toleranceOf(index!, name, spec),
-        `${c.name} ${name}`,
-      ),
+      expectClose(actual[name]!, tensors.get(spec.key)!, toleranceOf(suite!, c, name), `${c.name} ${name}`),
     );
   }
   return worst;
@@ -72,7 +66,7 @@ function binOnlyFolder(root: string): string {
   const folder = join(root, 'bin-only');
   mkdirSync(folder, { recursive: true });
   for (const name of ['config.json', 'pytorch_model.bin'])
-    symlinkSync(join(TINY_DIR!, name), join(folder, name));
+    symlinkSync(join(suite!.modelDir, name), join(folder, name));
   return folder;
 }
 
@@ -125,7 +119,7 @@ const setups: {
   },
 ];
 
-describe.skipIf(!TINY_DIR)('full-model goldens through AltCLIPModel', () => {
+describe.skipIf(!suite)('full-model goldens through AltCLIPModel', () => {
   let cacheDir: string;
   beforeAll(() => {
     cacheDir = mkdtempSync(join(tmpdir(), 'altclip-ort-model-'));
@@ -137,7 +131,7 @@ describe.skipIf(!TINY_DIR)('full-model goldens through AltCLIPModel', () => {
       let model: AltCLIPModel;
       let worstOfAll = 0;
       beforeAll(async () => {
-        model = await AltCLIPModel.fromPretrained(setup.binOnly ? binOnlyFolder(cacheDir) : TINY_DIR!, {
+        model = await AltCLIPModel.fromPretrained(setup.binOnly ? binOnlyFolder(cacheDir) : suite!.modelDir, {
           ...setup.options,
           cacheDir,
         });
@@ -159,9 +153,9 @@ describe.skipIf(!TINY_DIR)('full-model goldens through AltCLIPModel', () => {
   }
 });
 
-const towerCases = index?.cases.filter((c) => c.entry.startsWith('AltCLIPModel.')) ?? [];
+const towerCases = suite?.cases.filter((c) => c.entry.startsWith('AltCLIPModel.')) ?? [];
 
-describe.skipIf(!TINY_DIR)('tower goldens through AltCLIPTextModel / AltCLIPVisionModel', () => {
+describe.skipIf(!suite)('tower goldens through AltCLIPTextModel / AltCLIPVisionModel', () => {
   for (const backend of ['ort-node', 'ort-web'] as const) {
     describe(backend, () => {
       let text: AltCLIPTextModel;
@@ -170,9 +164,9 @@ describe.skipIf(!TINY_DIR)('tower goldens through AltCLIPTextModel / AltCLIPVisi
       let worstOfAll = 0;
       beforeAll(async () => {
         [text, vision, full] = await Promise.all([
-          AltCLIPTextModel.fromPretrained(TINY_DIR!, { backend }),
-          AltCLIPVisionModel.fromPretrained(TINY_DIR!, { backend }),
-          AltCLIPModel.fromPretrained(TINY_DIR!, { backend }),
+          AltCLIPTextModel.fromPretrained(suite!.modelDir, { backend }),
+          AltCLIPVisionModel.fromPretrained(suite!.modelDir, { backend }),
+          AltCLIPModel.fromPretrained(suite!.modelDir, { backend }),
         ]);
       });
       afterAll(async () => {
@@ -183,7 +177,7 @@ describe.skipIf(!TINY_DIR)('tower goldens through AltCLIPTextModel / AltCLIPVisi
       });
       for (const c of towerCases) {
         it(c.name, async () => {
-          const tensors = await readGoldenTensors(c);
+          const tensors = await readGoldenTensors(suite!, c);
           const input = <T extends 'int64' | 'float32'>(name: string) =>
             c.inputs[name] ? (tensors.get(c.inputs[name].key) as Tensor<T>) : undefined;
           const flags = {
@@ -223,7 +217,7 @@ describe.skipIf(!TINY_DIR)('tower goldens through AltCLIPTextModel / AltCLIPVisi
             const worst = expectClose(
               actual[name]!,
               tensors.get(spec.key)!,
-              toleranceOf(index!, name, spec),
+              toleranceOf(suite!, c, name),
               `${c.name} ${name}`,
             );
             worstOfAll = Math.max(worstOfAll, worst);
@@ -234,16 +228,16 @@ describe.skipIf(!TINY_DIR)('tower goldens through AltCLIPTextModel / AltCLIPVisi
   }
 });
 
-describe.skipIf(!TINY_DIR)('onnx_io golden (ready-made exports and built graphs agree with it)', () => {
+describe.skipIf(!suite)('onnx_io golden (ready-made exports and built graphs agree with it)', () => {
   for (const [label, options] of [
     ['ort-node export', { backend: 'ort-node', backendOptions: { graph: 'export' } }],
     ['ort-web export', { backend: 'ort-web', backendOptions: { graph: 'export' } }],
     ['ort-node fused', { backend: 'ort-node' }],
   ] as const) {
     it(label, async () => {
-      const c = index!.cases.find((x) => x.name === 'onnx_io')!;
-      const tensors = await readGoldenTensors(c);
-      const model = await AltCLIPModel.fromPretrained(TINY_DIR!, options);
+      const c = suite!.cases.find((x) => x.name === 'onnx_io')!;
+      const tensors = await readGoldenTensors(suite!, c);
+      const model = await AltCLIPModel.fromPretrained(suite!.modelDir, options);
       const text = {
         inputIds: tensors.get('input_ids') as Tensor<'int64'>,
         attentionMask: tensors.get('attention_mask') as Tensor<'int64'>,
@@ -257,12 +251,7 @@ describe.skipIf(!TINY_DIR)('onnx_io golden (ready-made exports and built graphs 
         vision_last_hidden_state: output.visionModelOutput.lastHiddenState,
       };
       for (const [name, spec] of Object.entries(c.outputs!)) {
-        expectClose(
-          actual[name],
-          tensors.get(spec.key)!,
-          toleranceOf(index!, name, spec),
-          `${label} ${name}`,
-        );
+        expectClose(actual[name], tensors.get(spec.key)!, toleranceOf(suite!, c, name), `${label} ${name}`);
       }
       await model.dispose();
     });

@@ -11,20 +11,19 @@ import {
   type WeightStore,
 } from '@altclip/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ortNodeBackend, ortWebBackend } from '../src/index.js';
 import {
   expectClose,
-  loadRequest,
-  readGoldenIndex,
+  goldenSuite,
   readGoldenTensors,
-  TINY_DIR,
   tinyConfig,
   toleranceOf,
-} from './golden.js';
+} from '../../../tools/goldens.js';
+import { ortNodeBackend, ortWebBackend } from '../src/index.js';
+import { loadRequest } from './golden.js';
 
-const index = TINY_DIR ? readGoldenIndex() : undefined;
+const suite = goldenSuite();
 const towerCases =
-  index?.cases.filter(
+  suite?.cases.filter(
     (c) => c.entry.startsWith('AltCLIPModel.') && c.outputs && Object.keys(c.outputs).length > 0,
   ) ?? [];
 
@@ -50,8 +49,8 @@ function addNumbered(
 /** Runs one golden tower case through a backend model and checks every recorded output. */
 async function checkTowerCase(model: BackendModel, name: string): Promise<number> {
   const c = towerCases.find((x) => x.name === name)!;
-  const config = tinyConfig();
-  const tensors = await readGoldenTensors(c);
+  const config = tinyConfig(suite!);
+  const tensors = await readGoldenTensors(suite!, c);
   const input = (arg: string) =>
     c.inputs[arg] ? (tensors.get(c.inputs[arg].key) as Tensor<'int64'>) : undefined;
   const options = {
@@ -96,22 +95,17 @@ async function checkTowerCase(model: BackendModel, name: string): Promise<number
     expect(actual, `${c.name}: output ${outName}`).toBeDefined();
     worst = Math.max(
       worst,
-      expectClose(
-        actual!,
-        tensors.get(spec.key)!,
-        toleranceOf(index!, outName, spec),
-        `${c.name} ${outName}`,
-      ),
+      expectClose(actual!, tensors.get(spec.key)!, toleranceOf(suite!, c, outName), `${c.name} ${outName}`),
     );
   }
   return worst;
 }
 
-describe.skipIf(!TINY_DIR)('tower goldens (built graphs, model.safetensors)', () => {
+describe.skipIf(!suite)('tower goldens (built graphs, model.safetensors)', () => {
   let weights: WeightStore;
   let cacheDir: string;
   beforeAll(async () => {
-    weights = await openSafetensors(join(TINY_DIR!, 'model.safetensors'));
+    weights = await openSafetensors(join(suite!.modelDir, 'model.safetensors'));
     cacheDir = mkdtempSync(join(tmpdir(), 'altclip-ort-test-'));
   });
   afterAll(async () => {
@@ -127,7 +121,7 @@ describe.skipIf(!TINY_DIR)('tower goldens (built graphs, model.safetensors)', ()
         beforeAll(async () => {
           await runtime.backend.init();
           model = await runtime.backend.loadModel(
-            loadRequest(tinyConfig(), weights, {
+            loadRequest(tinyConfig(suite!), weights, {
               device: runtime.device,
               cacheDir,
               backendOptions: { graph: graph.replace('+skip', ''), skipLayerNorm: graph.endsWith('+skip') },

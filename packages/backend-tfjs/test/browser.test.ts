@@ -5,17 +5,26 @@ import { openSafetensors, Tensor } from '@altclip/core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveChromium, launchChromium } from '../../../tools/chromium.js';
+import {
+  expectClose,
+  type GoldenCase,
+  goldenSuite,
+  readGoldenTensors,
+  tinyConfig,
+  toleranceOf,
+} from '../../../tools/goldens.js';
 import { createTrainer, TfjsModel } from '../src/index.js';
 import { bundle, serve } from './browser/harness.js';
-import { compare, type GoldenCase, loadGolden, loadTinyConfig, readCase, TINY_DIR } from './golden.js';
 
-describe.skipIf(!TINY_DIR || !haveChromium())('tiny goldens in headless Chromium', () => {
+const suite = goldenSuite();
+
+describe.skipIf(!suite || !haveChromium())('tiny goldens in headless Chromium', () => {
   let browser: Browser;
   let server: Server;
 
   beforeAll(async () => {
     server = await serve(await bundle(join(import.meta.dirname, 'browser', 'entry.ts')), {
-      tiny: TINY_DIR as string,
+      tiny: suite!.modelDir,
     });
     browser = await launchChromium({ softwareGL: true });
   });
@@ -67,28 +76,24 @@ describe.skipIf(!TINY_DIR || !haveChromium())('tiny goldens in headless Chromium
       console.info(`[tfjs wasm] ${cores} cores, XNNPACK threads reported: ${wasmThreads}`);
     expect(leaked).toBe(0);
     expect(remaining).toBe(0);
-    const golden = loadGolden();
     const maxErrors: Record<string, number> = {};
-    const { readCase } = await import('./golden.js');
     let checked = 0;
-    for (const c of golden.cases) {
+    for (const c of suite!.cases) {
       const outputs = results[c.name];
       if (!outputs) continue;
-      const data = await readCase(c);
+      const data = await readGoldenTensors(suite!, c);
       for (const [name, spec] of Object.entries(c.outputs ?? {})) {
         const actual = outputs[name];
         expect(actual, `${c.name} ${name}`).toBeDefined();
-        const { atol, rtol } = name.includes('attentions')
-          ? golden.attention_tolerance
-          : {
-              atol: spec.atol ?? golden.default_tolerance.atol,
-              rtol: spec.rtol ?? golden.default_tolerance.rtol,
-            };
         const tensor = new Tensor('float32', Float32Array.from(actual.data), actual.dims);
-        const { maxError, violations } = compare(tensor, data.get(spec.key) as Tensor, atol, rtol);
+        const maxError = expectClose(
+          tensor,
+          data.get(spec.key) as Tensor,
+          toleranceOf(suite!, c, name),
+          `${c.name} ${name}`,
+        );
         const kind = name.replace(/\.\d+$/, '').replace(/^(text|vision)_model_output\./, '');
         maxErrors[kind] = Math.max(maxErrors[kind] ?? 0, maxError);
-        expect(violations, `${c.name} ${name}: max error ${maxError}`).toBe(0);
         checked++;
       }
     }
@@ -108,10 +113,13 @@ describe.skipIf(!TINY_DIR || !haveChromium())('tiny goldens in headless Chromium
     )) as { losses: number[]; grad: number[]; remaining: number };
     await page.close();
     // The same computation in Node on the cpu backend.
-    const data = await readCase(loadGolden().cases.find((c) => c.name === 'full_3x3_loss') as GoldenCase);
-    const weights = await openSafetensors(join(TINY_DIR as string, 'model.safetensors'));
+    const data = await readGoldenTensors(
+      suite!,
+      suite!.cases.find((c) => c.name === 'full_3x3_loss') as GoldenCase,
+    );
+    const weights = await openSafetensors(join(suite!.modelDir, 'model.safetensors'));
     const model = await TfjsModel.load({
-      config: loadTinyConfig(),
+      config: tinyConfig(suite!),
       weights,
       towers: { text: true, vision: true, withProjection: true },
       device: 'cpu',
@@ -128,13 +136,12 @@ describe.skipIf(!TINY_DIR || !haveChromium())('tiny goldens in headless Chromium
     await model.dispose();
     expect(run.losses[0]).toBeCloseTo(loss, 4);
     const expected = grads.get('text_model.roberta.encoder.layer.0.attention.self.query.weight') as Tensor;
-    const { violations } = compare(
+    expectClose(
       new Tensor('float32', Float32Array.from(run.grad), expected.dims),
       expected,
-      1e-5,
-      1e-3,
+      { atol: 1e-5, rtol: 1e-3 },
+      'webgl gradient',
     );
-    expect(violations).toBe(0);
     expect(run.losses[1]).toBeLessThan(run.losses[0]);
     expect(run.remaining).toBe(0);
     console.info(

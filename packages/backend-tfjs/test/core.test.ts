@@ -8,10 +8,11 @@ import {
 } from '@altclip/core';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { expectClose, goldenSuite, readGoldenTensors } from '../../../tools/goldens.js';
 import { tfjsBackend } from '../src/index.js';
-import { compare, loadGolden, readCase, TINY_DIR } from './golden.js';
 
 tf.env().set('PROD', true);
+const suite = goldenSuite();
 
 describe('registration', () => {
   it("registers as 'tfjs' with cpu and wasm devices in Node", async () => {
@@ -24,13 +25,12 @@ describe('registration', () => {
   });
 });
 
-describe.skipIf(!TINY_DIR)('through core model classes', () => {
+describe.skipIf(!suite)('through core model classes', () => {
   for (const device of ['cpu', 'wasm'] as const) {
     it(`AltCLIPModel.fromPretrained(tiny, {backend: 'tfjs', device: '${device}'}) matches full_3x3_loss`, async () => {
-      const golden = loadGolden();
-      const c = golden.cases.find((x) => x.name === 'full_3x3_loss')!;
-      const data = await readCase(c);
-      const model = await AltCLIPModel.fromPretrained(TINY_DIR as string, { backend: 'tfjs', device });
+      const c = suite!.cases.find((x) => x.name === 'full_3x3_loss')!;
+      const data = await readGoldenTensors(suite!, c);
+      const model = await AltCLIPModel.fromPretrained(suite!.modelDir, { backend: 'tfjs', device });
       expect(model.backend).toBe('tfjs');
       expect(model.device).toBe(device);
       const out = await model.forward({
@@ -39,29 +39,27 @@ describe.skipIf(!TINY_DIR)('through core model classes', () => {
         pixelValues: data.get('pixel_values') as Tensor<'float32'>,
         returnLoss: true,
       });
-      const { atol, rtol } = golden.default_tolerance;
       for (const [name, actual] of [
         ['logits_per_image', out.logitsPerImage],
         ['text_embeds', out.textEmbeds],
         ['image_embeds', out.imageEmbeds],
         ['loss', out.loss],
       ] as const) {
-        expect(compare(actual as Tensor, data.get(name) as Tensor, atol, rtol).violations, name).toBe(0);
+        expectClose(actual as Tensor, data.get(name) as Tensor, suite!.defaultTolerance, name);
       }
       await model.dispose();
     });
   }
 
   it('loads the standalone towers from the full checkpoint', async () => {
-    const golden = loadGolden();
-    const t = golden.cases.find((x) => x.name === 'text_right_padded')!;
-    const v = golden.cases.find((x) => x.name === 'vision_batch2')!;
-    const [textData, visionData] = [await readCase(t), await readCase(v)];
-    const text = await AltCLIPTextModel.fromPretrained(TINY_DIR as string, {
+    const t = suite!.cases.find((x) => x.name === 'text_right_padded')!;
+    const v = suite!.cases.find((x) => x.name === 'vision_batch2')!;
+    const [textData, visionData] = [await readGoldenTensors(suite!, t), await readGoldenTensors(suite!, v)];
+    const text = await AltCLIPTextModel.fromPretrained(suite!.modelDir, {
       backend: 'tfjs',
       device: 'wasm',
     });
-    const vision = await AltCLIPVisionModel.fromPretrained(TINY_DIR as string, {
+    const vision = await AltCLIPVisionModel.fromPretrained(suite!.modelDir, {
       backend: 'tfjs',
       device: 'cpu',
     });
@@ -72,12 +70,18 @@ describe.skipIf(!TINY_DIR)('through core model classes', () => {
     const visionOut = await vision.forward({
       pixelValues: visionData.get('pixel_values') as Tensor<'float32'>,
     });
-    expect(
-      compare(textOut.lastHiddenState, textData.get('last_hidden_state') as Tensor, 1e-4, 1e-4).violations,
-    ).toBe(0);
-    expect(
-      compare(visionOut.poolerOutput, visionData.get('pooler_output') as Tensor, 1e-4, 1e-4).violations,
-    ).toBe(0);
+    expectClose(
+      textOut.lastHiddenState,
+      textData.get('last_hidden_state') as Tensor,
+      { atol: 1e-4, rtol: 1e-4 },
+      'text last_hidden_state',
+    );
+    expectClose(
+      visionOut.poolerOutput,
+      visionData.get('pooler_output') as Tensor,
+      { atol: 1e-4, rtol: 1e-4 },
+      'vision pooler_output',
+    );
     await text.dispose();
     await vision.dispose();
   });

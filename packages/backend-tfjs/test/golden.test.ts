@@ -11,34 +11,41 @@ import {
 } from '@altclip/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  expectClose,
+  type GoldenCase,
+  goldenSuite,
+  readGoldenTensors,
+  tinyConfig,
+  toleranceOf,
+} from '../../../tools/goldens.js';
 import { TfjsModel } from '../src/index.js';
-import { compare, type GoldenCase, loadGolden, loadTinyConfig, readCase, TINY_DIR } from './golden.js';
 import { runCase } from './run-case.js';
 
 tf.env().set('PROD', true);
 
 const TOWERS = { text: true, vision: true, withProjection: true };
-const golden = TINY_DIR ? loadGolden() : undefined;
-const runnable = (golden?.cases ?? []).filter((c) => !c.expect_error && c.name !== 'e2e_processor_4x3');
+const suite = goldenSuite();
+const runnable = (suite?.cases ?? []).filter((c) => !c.expect_error && c.name !== 'e2e_processor_4x3');
 
 async function loadTiny(device: Device, weightsFile = 'model.safetensors'): Promise<TfjsModel> {
-  const weights = await openSafetensors(join(TINY_DIR as string, weightsFile));
+  const weights = await openSafetensors(join(suite!.modelDir, weightsFile));
   try {
-    return await TfjsModel.load({ config: loadTinyConfig(), weights, towers: TOWERS, device });
+    return await TfjsModel.load({ config: tinyConfig(suite!), weights, towers: TOWERS, device });
   } finally {
     await weights.close();
   }
 }
 
 for (const device of ['cpu', 'wasm'] as const) {
-  describe.skipIf(!golden)(`tiny-altclip goldens on tfjs ${device}`, () => {
+  describe.skipIf(!suite)(`tiny-altclip goldens on tfjs ${device}`, () => {
     let model: TfjsModel;
     let fp16Model: TfjsModel;
     let config: AltCLIPConfig;
     const maxErrors: Record<string, number> = {};
 
     beforeAll(async () => {
-      config = loadTinyConfig();
+      config = tinyConfig(suite!);
       model = await loadTiny(device);
       fp16Model = await loadTiny(device, 'model.fp16.safetensors');
     });
@@ -49,28 +56,26 @@ for (const device of ['cpu', 'wasm'] as const) {
     });
 
     it.each(runnable.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-      const data = await readCase(c);
+      const data = await readGoldenTensors(suite!, c);
       const runner = c.weights_file ? fp16Model : model;
       const out = await runCase(runner, config, c, data);
       for (const [name, spec] of Object.entries(c.outputs ?? {})) {
         const actual = out.get(name);
         expect(actual, `output ${name}`).toBeDefined();
-        const { atol, rtol } = name.includes('attentions')
-          ? golden!.attention_tolerance
-          : {
-              atol: spec.atol ?? golden!.default_tolerance.atol,
-              rtol: spec.rtol ?? golden!.default_tolerance.rtol,
-            };
-        const { maxError, violations } = compare(actual as Tensor, data.get(spec.key) as Tensor, atol, rtol);
+        const maxError = expectClose(
+          actual as Tensor,
+          data.get(spec.key) as Tensor,
+          toleranceOf(suite!, c, name),
+          `${c.name} ${name}`,
+        );
         const kind = name.replace(/\.\d+$/, '').replace(/^(text|vision)_model_output\./, '');
         maxErrors[kind] = Math.max(maxErrors[kind] ?? 0, maxError);
-        expect(violations, `${c.name} ${name}: max error ${maxError}`).toBe(0);
       }
     });
 
     it('inputsEmbeds in place of ids (with their position ids) gives the golden outputs', async () => {
-      const c = golden!.cases.find((x) => x.name === 'text_right_padded') as GoldenCase;
-      const data = await readCase(c);
+      const c = suite!.cases.find((x) => x.name === 'text_right_padded') as GoldenCase;
+      const data = await readGoldenTensors(suite!, c);
       const ids = data.get('input_ids') as Tensor<'int64'>;
       const table = await model.getParameter('text_model.roberta.embeddings.word_embeddings.weight');
       const width = table.dims[1];
@@ -87,26 +92,26 @@ for (const device of ['cpu', 'wasm'] as const) {
         { outputHiddenStates: false, outputAttentions: false },
       );
       const expected = data.get('last_hidden_state') as Tensor;
-      expect(compare(out.lastHiddenState, expected, 1e-4, 1e-4).violations).toBe(0);
+      expectClose(out.lastHiddenState, expected, { atol: 1e-4, rtol: 1e-4 }, 'last_hidden_state');
     });
 
     it('leaves the tfjs tensor count unchanged after every kind of call', async () => {
-      const c = golden!.cases.find((x) => x.name === 'text_right_padded') as GoldenCase;
-      const v = golden!.cases.find((x) => x.name === 'vision_interpolate_42x36') as GoldenCase;
+      const c = suite!.cases.find((x) => x.name === 'text_right_padded') as GoldenCase;
+      const v = suite!.cases.find((x) => x.name === 'vision_interpolate_42x36') as GoldenCase;
       const before = tf.memory().numTensors;
-      await runCase(model, config, c, await readCase(c));
-      await runCase(model, config, v, await readCase(v));
+      await runCase(model, config, c, await readGoldenTensors(suite!, c));
+      await runCase(model, config, v, await readGoldenTensors(suite!, v));
       expect(tf.memory().numTensors).toBe(before);
     });
   });
 }
 
-describe.skipIf(!golden)('golden error cases are rejected before the backend runs', () => {
-  const config = golden ? loadTinyConfig() : undefined;
-  it.each((golden?.cases ?? []).filter((c) => c.expect_error).map((c) => [c.name, c] as const))(
+describe.skipIf(!suite)('golden error cases are rejected before the backend runs', () => {
+  const config = suite ? tinyConfig(suite) : undefined;
+  it.each((suite?.cases ?? []).filter((c) => c.expect_error).map((c) => [c.name, c] as const))(
     '%s',
     async (_n, c) => {
-      const data = await readCase(c);
+      const data = await readGoldenTensors(suite!, c);
       const prepare = () =>
         c.inputs.pixel_values
           ? prepareVisionInputs(config!.visionConfig, {
@@ -122,7 +127,7 @@ describe.skipIf(!golden)('golden error cases are rejected before the backend run
   );
 });
 
-describe.skipIf(!golden)('tfjs model lifetime', () => {
+describe.skipIf(!suite)('tfjs model lifetime', () => {
   it('dispose() frees every weight', async () => {
     await tf.setBackend('cpu');
     const before = tf.memory().numTensors;

@@ -13,16 +13,17 @@ import {
 } from '@altclip/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectClose, goldenSuite, readGoldenTensors, tinyConfig } from '../../../tools/goldens.js';
 import { createTrainer, type PairBatch, TfjsModel } from '../src/index.js';
-import { compare, loadGolden, loadTinyConfig, readCase, TINY_DIR } from './golden.js';
 
 tf.env().set('PROD', true);
+const suite = goldenSuite();
 const TOWERS = { text: true, vision: true, withProjection: true };
 
 async function loadTiny(device: 'cpu' | 'wasm'): Promise<TfjsModel> {
-  const weights = await openSafetensors(join(TINY_DIR as string, 'model.safetensors'));
+  const weights = await openSafetensors(join(suite!.modelDir, 'model.safetensors'));
   try {
-    return await TfjsModel.load({ config: loadTinyConfig(), weights, towers: TOWERS, device });
+    return await TfjsModel.load({ config: tinyConfig(suite!), weights, towers: TOWERS, device });
   } finally {
     await weights.close();
   }
@@ -55,7 +56,7 @@ function syntheticBatch(pairs: number, seed: number): PairBatch {
   return { inputIds, attentionMask, pixelValues: new Tensor('float32', pixels, [pairs, 3, 30, 30]) };
 }
 
-describe.skipIf(!TINY_DIR)('training on tfjs cpu', () => {
+describe.skipIf(!suite)('training on tfjs cpu', () => {
   let model: TfjsModel;
   const batch = syntheticBatch(4, 7);
 
@@ -67,9 +68,8 @@ describe.skipIf(!TINY_DIR)('training on tfjs cpu', () => {
   });
 
   it('the differentiable loss equals the golden return_loss', async () => {
-    const golden = loadGolden();
-    const c = golden.cases.find((x) => x.name === 'full_3x3_loss')!;
-    const data = await readCase(c);
+    const c = suite!.cases.find((x) => x.name === 'full_3x3_loss')!;
+    const data = await readGoldenTensors(suite!, c);
     const pairs: PairBatch = {
       inputIds: data.get('input_ids') as Tensor,
       attentionMask: data.get('attention_mask') as Tensor,
@@ -185,9 +185,14 @@ describe.skipIf(!TINY_DIR)('training on tfjs cpu', () => {
       const ort = await AltCLIPModel.fromPretrained(dir, { backend: 'ort-node', device: 'cpu' });
       const ortOut = await ort.forward({ ...batch, returnLoss: true });
       const tfjsHead = computeHead(a.features!, c.features!, (await tuned.logitScale())!, true);
-      expect(compare(ortOut.textEmbeds, tfjsHead.textEmbeds, 1e-5, 1e-4).violations).toBe(0);
-      expect(compare(ortOut.imageEmbeds, tfjsHead.imageEmbeds, 1e-5, 1e-4).violations).toBe(0);
-      expect(compare(ortOut.logitsPerText, tfjsHead.logitsPerText, 1e-4, 1e-4).violations).toBe(0);
+      expectClose(ortOut.textEmbeds, tfjsHead.textEmbeds, { atol: 1e-5, rtol: 1e-4 }, 'text embeds');
+      expectClose(ortOut.imageEmbeds, tfjsHead.imageEmbeds, { atol: 1e-5, rtol: 1e-4 }, 'image embeds');
+      expectClose(
+        ortOut.logitsPerText,
+        tfjsHead.logitsPerText,
+        { atol: 1e-4, rtol: 1e-4 },
+        'logits per text',
+      );
       expect(ortOut.loss!.data[0]).toBeCloseTo(after, 4);
       await ort.dispose();
     } finally {
@@ -199,7 +204,7 @@ describe.skipIf(!TINY_DIR)('training on tfjs cpu', () => {
   });
 });
 
-describe.skipIf(!TINY_DIR)('training on tfjs wasm', () => {
+describe.skipIf(!suite)('training on tfjs wasm', () => {
   it('gives the cpu gradients for every parameter and trains', async () => {
     const batch = syntheticBatch(3, 11);
     const results = [];
