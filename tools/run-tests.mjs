@@ -20,6 +20,7 @@ const turbo = spawnSync(
   ['turbo', 'run', 'test', '--concurrency=1', '--continue', ...process.argv.slice(2)],
   {
     cwd: root,
+    env,
     stdio: 'inherit',
   },
 );

@@ -48,9 +48,6 @@ describe.skipIf(!hasChromium || !IMAGES_DIR)('headless Chromium', () => {
       outfile: join(dir, 'bundle.js'),
       // Dynamic imports in core's Node paths (hub download and cache, torch zip reader) are never reached here.
       external: ['node:*', 'yauzl', '@huggingface/hub'],
-      // core's lazy `import('./safetensors.js')` plus "sideEffects": false makes esbuild skip tensor.ts's
-      // initialisation ("Tensor is not a constructor"); ignoring the annotation keeps every module initialised.
-      ignoreAnnotations: true,
       alias: { '@altclip/core': join(root, 'packages', 'core', 'src', 'index.ts') },
       logLevel: 'error',
     });
