@@ -84,40 +84,46 @@ class LoadedModel {
     readonly logitScale: number | undefined,
   ) {}
 
+  /** Builds the model on a backend; the checkpoint is closed again if anything on the way fails. */
   static async load(
     config: AltCLIPConfig,
     checkpoint: WeightStore,
     towers: Towers,
     options: ModelLoadOptions & { files?: ModelFiles },
   ): Promise<LoadedModel> {
-    if (towers.text && config.textConfig.positionEmbeddingType !== 'absolute') {
-      throw new NotSupportedError(
-        `position_embedding_type '${config.textConfig.positionEmbeddingType}' is not supported yet; only 'absolute' is implemented`,
-      );
+    try {
+      if (towers.text && config.textConfig.positionEmbeddingType !== 'absolute') {
+        throw new NotSupportedError(
+          `position_embedding_type '${config.textConfig.positionEmbeddingType}' is not supported yet; only 'absolute' is implemented`,
+        );
+      }
+      const weights = remapCheckpoint(checkpoint, towers, config);
+      const { name, backend, capabilities } = await resolveBackend(options.backend, {
+        device: options.device,
+        dtype: options.dtype,
+      });
+      const device = options.device ?? capabilities.devices[0];
+      const dtype = options.dtype ?? 'fp32';
+      let logitScale: number | undefined;
+      if (towers.text && towers.vision && towers.withProjection) {
+        logitScale = (await weights.getFloat32('logit_scale')).data[0];
+      }
+      const runner = await backend.loadModel({
+        config,
+        weights,
+        towers,
+        device,
+        dtype,
+        files: options.files,
+        cacheDir: options.cacheDir,
+        onProgress: options.onProgress,
+        backendOptions: options.backendOptions,
+      });
+      return new LoadedModel(config, name, device, dtype, runner, weights, logitScale);
+    } catch (error) {
+      await checkpoint.close();
+      throw error;
     }
-    const weights = remapCheckpoint(checkpoint, towers, config);
-    const { name, backend, capabilities } = await resolveBackend(options.backend, {
-      device: options.device,
-      dtype: options.dtype,
-    });
-    const device = options.device ?? capabilities.devices[0];
-    const dtype = options.dtype ?? 'fp32';
-    let logitScale: number | undefined;
-    if (towers.text && towers.vision && towers.withProjection) {
-      logitScale = (await weights.getFloat32('logit_scale')).data[0];
-    }
-    const runner = await backend.loadModel({
-      config,
-      weights,
-      towers,
-      device,
-      dtype,
-      files: options.files,
-      cacheDir: options.cacheDir,
-      onProgress: options.onProgress,
-      backendOptions: options.backendOptions,
-    });
-    return new LoadedModel(config, name, device, dtype, runner, weights, logitScale);
   }
 
   async text(
@@ -217,7 +223,10 @@ export class AltCLIPModel extends ModelBase {
     return AltCLIPModel.fromWeights(config, await randomWeights(config, options.seed ?? 0), options);
   }
 
-  /** A model from a config and any weight store (keys as in an AltCLIPModel checkpoint). */
+  /**
+   * A model from a config and any weight store (keys as in an AltCLIPModel checkpoint). The model owns the
+   * store: `dispose()` closes it, and so does a failed load.
+   */
   static async fromWeights(
     config: AltCLIPConfig,
     weights: WeightStore,

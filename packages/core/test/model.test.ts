@@ -166,6 +166,20 @@ describe('model classes', () => {
     );
   });
 
+  it('closes the checkpoint when loading fails', async () => {
+    const checkpoint = zeroCheckpoint();
+    let closed = 0;
+    const close = checkpoint.close.bind(checkpoint);
+    checkpoint.close = () => {
+      closed += 1;
+      return close();
+    };
+    await expect(AltCLIPModel.fromWeights(config, checkpoint, { backend: 'not-registered' })).rejects.toThrow(
+      /not registered/,
+    );
+    expect(closed).toBe(1);
+  });
+
   it('refuses relative position embeddings with a typed error', async () => {
     const { backend } = recordingBackend();
     registerBackend('recording', backend, 1000);
