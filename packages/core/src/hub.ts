@@ -61,6 +61,12 @@ function hubError(ref: string, what: string, error: unknown): Error {
   return new ModelNotFoundError(`${ref}: cannot get ${what} from the hub (${detail})`, { cause: error });
 }
 
+async function readFileBytes(path: string): Promise<Uint8Array> {
+  const { readFile } = await import('node:fs/promises');
+  const bytes = await readFile(path);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** A model folder on disk. */
 class LocalModelFiles implements ModelFiles {
   constructor(
@@ -88,10 +94,7 @@ class LocalModelFiles implements ModelFiles {
 
   async readBytes(name: string): Promise<Uint8Array | undefined> {
     const path = await this.localPath(name);
-    if (path === undefined) return undefined;
-    const { readFile } = await import('node:fs/promises');
-    const bytes = await readFile(path);
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return path === undefined ? undefined : readFileBytes(path);
   }
 
   async readText(name: string): Promise<string> {
@@ -329,10 +332,7 @@ class CachedHubFiles implements ModelFiles {
 
   async readBytes(name: string): Promise<Uint8Array | undefined> {
     const path = await this.localPath(name);
-    if (path === undefined) return undefined;
-    const { readFile } = await import('node:fs/promises');
-    const bytes = await readFile(path);
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return path === undefined ? undefined : readFileBytes(path);
   }
 
   async readText(name: string): Promise<string> {
