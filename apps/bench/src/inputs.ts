@@ -1,24 +1,9 @@
-import { type AltCLIPConfig, Tensor } from '@altclip/core';
-
-/**
- * mulberry32: a tiny seeded generator, so that every process (Node workers and the browser page) builds the
- * very same inputs from a seed without shipping them around. Statistical quality is irrelevant here.
- */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { type AltCLIPConfig, createRandom, Tensor } from '@altclip/core';
 
 /** Normalised pixel values `[batch, channels, size, size]`, roughly N(0, 1) like CLIP-normalised images. */
 export function benchPixelValues(config: AltCLIPConfig, batch: number, seed: number): Tensor<'float32'> {
   const { numChannels, imageSize } = config.visionConfig;
-  const random = generator(seed);
+  const random = createRandom(seed);
   const data = new Float32Array(batch * numChannels * imageSize * imageSize);
   // Sum of three uniforms, rescaled: close enough to a normal for activations of a realistic range.
   for (let i = 0; i < data.length; i++) data[i] = (random() + random() + random() - 1.5) * 2;
@@ -33,7 +18,7 @@ export function benchInputIds(
   seed: number,
 ): Tensor<'int64'> {
   const text = config.textConfig;
-  const random = generator(seed ^ 0x5eed);
+  const random = createRandom(seed ^ 0x5eed);
   const ids = new BigInt64Array(batch * length);
   const firstOrdinary = 4; // 0..3 are <s>, <pad>, </s>, <unk> in XLM-R
   for (let b = 0; b < batch; b++) {

@@ -1,16 +1,6 @@
-/** A seeded uniform generator in [0, 1) (mulberry32): small, fast, same sequence on every platform. */
-export type Random = () => number;
+import type { Random } from '@altclip/core';
 
-export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { createRandom, type Random } from '@altclip/core';
 
 /** A uniform draw in [low, high). */
 export function uniform(random: Random, low: number, high: number): number {

@@ -13,6 +13,7 @@ import { ortNodeBackend } from '@altclip/backend-ort';
 import {
   AltCLIPConfig,
   type BackendModel,
+  createRandom,
   createRandomWeights,
   type Device,
   openSafetensors,
@@ -31,19 +32,8 @@ const SKIP_TEXT = args.includes('--skip-text');
 const LAYERS = Number(args[args.indexOf('--layers') + 1]) || 12;
 const NO_GRAD = { outputHiddenStates: false, outputAttentions: false };
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pixels(batch: number, size: number, seed: number): Tensor<'float32'> {
-  const next = random(seed);
+  const next = createRandom(seed);
   return new Tensor(
     'float32',
     Float32Array.from({ length: batch * 3 * size * size }, () => next() * 4 - 2),
@@ -52,7 +42,7 @@ function pixels(batch: number, size: number, seed: number): Tensor<'float32'> {
 }
 
 function ids(batch: number, length: number, vocab: number, seed: number): number[][] {
-  const next = random(seed);
+  const next = createRandom(seed);
   return Array.from({ length: batch }, () =>
     Array.from({ length }, (_, i) =>
       i === 0 ? 0 : i === length - 1 ? 2 : 3 + Math.floor(next() * (vocab - 3)),

@@ -5,6 +5,7 @@ import '@altclip/backend-ort';
 import {
   AltCLIPModel,
   computeHead,
+  createRandom,
   openSafetensors,
   prepareTextInputs,
   prepareVisionInputs,
@@ -29,21 +30,9 @@ async function loadTiny(device: 'cpu' | 'wasm'): Promise<TfjsModel> {
   }
 }
 
-/** A small deterministic pseudo-random source (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `pairs` random texts (ids 3..8001 between <s> and </s>, varied lengths, right-padded) and images. */
 function syntheticBatch(pairs: number, seed: number): PairBatch {
-  const next = random(seed);
+  const next = createRandom(seed);
   const lengths = Array.from({ length: pairs }, () => 4 + Math.floor(next() * 6));
   const width = Math.max(...lengths);
   const inputIds = lengths.map((n) =>
