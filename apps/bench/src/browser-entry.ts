@@ -12,7 +12,7 @@ import {
   type Tensor,
 } from '@altclip/core';
 import type { GoldenInputs, GroupOutcome, MeasurePlan, MeasureProgress } from './measure.js';
-import { errorMessage, measureGroup } from './measure.js';
+import { errorMessage, loadFailure, measureGroup } from './measure.js';
 import type { Tower } from './report.js';
 
 export interface BrowserTargetJob {
@@ -109,14 +109,7 @@ async function runTarget(job: BrowserTargetJob): Promise<SerializedOutcome> {
       window.benchProgress?.(event),
     );
   } catch (error) {
-    outcome = {
-      loadMs: null,
-      loadError: errorMessage(error),
-      peakRssBytes: null,
-      peakHeapBytes: null,
-      measurements: [],
-      goldens: [],
-    };
+    outcome = loadFailure(errorMessage(error));
   }
   return {
     ...outcome,

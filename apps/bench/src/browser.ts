@@ -9,7 +9,7 @@ import type { CDPSession } from 'playwright-core';
 import type { BrowserTargetJob, SerializedOutcome } from './browser-entry.js';
 import { BenchError } from './errors.js';
 import type { GroupOutcome } from './measure.js';
-import { errorMessage, GOLDEN_CASES } from './measure.js';
+import { errorMessage, GOLDEN_CASES, loadFailure } from './measure.js';
 import type { BrowserRunner } from './run.js';
 
 const require = createRequire(import.meta.url);
@@ -235,14 +235,7 @@ export const runInBrowser: BrowserRunner = async (job, onProgress) => {
         }
       } catch (error) {
         const detail = pageErrors.length ? ` (page errors: ${pageErrors.join('; ')})` : '';
-        outcomes.push({
-          loadMs: null,
-          loadError: `${errorMessage(error)}${detail}`,
-          peakRssBytes: null,
-          peakHeapBytes: null,
-          measurements: [],
-          goldens: [],
-        });
+        outcomes.push(loadFailure(`${errorMessage(error)}${detail}`));
       } finally {
         await page.close().catch(() => undefined);
       }

@@ -65,6 +65,18 @@ export interface GroupOutcome {
   goldens: GoldenOutcome[];
 }
 
+/** The outcome of a group whose model never loaded (or whose runner died): no numbers, only the reason. */
+export function loadFailure(message: string): GroupOutcome {
+  return {
+    loadMs: null,
+    loadError: message,
+    peakRssBytes: null,
+    peakHeapBytes: null,
+    measurements: [],
+    goldens: [],
+  };
+}
+
 export interface MeasureProgress {
   phase: 'load' | 'warmup' | 'measure' | 'golden';
   tower?: Tower;

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { imageFlops, parameterCount, textFlops } from './flops.js';
 import type { GroupOutcome, MeasurePlan, MeasureProgress } from './measure.js';
-import { errorMessage } from './measure.js';
+import { errorMessage, loadFailure } from './measure.js';
 import { type GroupJob, runGroup } from './node-group.js';
 import { defaultCacheDir, type ModelSpec, resolveModel } from './presets.js';
 import type {
@@ -93,14 +93,7 @@ export const forkExecutor: NodeExecutor = (job, onProgress) =>
     const fail = (message: string) => {
       if (settled) return;
       settled = true;
-      resolve({
-        loadMs: null,
-        loadError: message,
-        peakRssBytes: null,
-        peakHeapBytes: null,
-        measurements: [],
-        goldens: [],
-      });
+      resolve(loadFailure(message));
     };
     child.on('message', (message: WorkerMessage) => {
       if (message.type === 'progress') onProgress(message.event);
@@ -398,14 +391,7 @@ export async function runBench(options: BenchOptions, hooks: RunHooks = {}): Pro
     } catch (error) {
       const message = `browser run failed: ${errorMessage(error)}`;
       for (const target of browserTargets) {
-        outcomes.set(target, {
-          loadMs: null,
-          loadError: message,
-          peakRssBytes: null,
-          peakHeapBytes: null,
-          measurements: [],
-          goldens: [],
-        });
+        outcomes.set(target, loadFailure(message));
       }
     }
   }
