@@ -317,26 +317,17 @@ export function buildTextGraph(config: AltCLIPConfig, options: TextGraphOptions)
   );
   const last = ops.to3d(projected, batchSeq, P);
   const pooled = g.op('Gather', [last, g.constantInt64('zero', [0], [])], { axis: { i: 1 } });
-  const outputNames = ['last_hidden_state', 'pooler_output'];
-  g.output('last_hidden_state', last, 'float32', ['batch', 'sequence', P]);
-  g.output('pooler_output', pooled, 'float32', ['batch', P]);
-  if (options.withProjection) {
-    g.output(
-      'text_embeds',
-      ops.linear(pooled, 'text_projection', P, config.projectionDim, { bias: false }),
-      'float32',
-      ['batch', config.projectionDim],
-    );
-    outputNames.push('text_embeds');
-  }
-  addExtraOutputs(ops, options, {
-    hidden,
-    attentions,
-    batchSeq,
-    width: H,
-    heads: t.numAttentionHeads,
-    outputNames,
+  const outputNames = addOutputs(ops, options, config.projectionDim, {
+    last,
+    pooled,
+    width: P,
     seq: 'sequence',
+    embeds: { name: 'text_embeds', projection: 'text_projection' },
+    hidden,
+    hiddenWidth: H,
+    attentions,
+    heads: t.numAttentionHeads,
+    batchSeq,
   });
   const inputNames = [
     options.inputsEmbeds ? 'inputs_embeds' : 'input_ids',
@@ -347,35 +338,54 @@ export function buildTextGraph(config: AltCLIPConfig, options: TextGraphOptions)
   return { builder: g, inputNames, outputNames };
 }
 
-function addExtraOutputs(
+/**
+ * The tower's outputs, in the order sessions return them: last hidden state, pooler output, the projected
+ * embeddings (with a projection), then hidden states and attentions when asked for.
+ */
+function addOutputs(
   ops: TowerOps,
   options: TowerGraphOptions,
+  projectionDim: number,
   s: {
-    hidden: string[];
-    attentions: string[];
-    batchSeq: string;
+    last: string;
+    pooled: string;
     width: number;
-    heads: number;
-    outputNames: string[];
     seq: string;
+    embeds: { name: string; projection: string };
+    hidden: string[];
+    hiddenWidth: number;
+    attentions: string[];
+    heads: number;
+    batchSeq: string;
   },
-): void {
+): string[] {
+  const { g } = ops;
+  const outputNames = ['last_hidden_state', 'pooler_output'];
+  g.output('last_hidden_state', s.last, 'float32', ['batch', s.seq, s.width]);
+  g.output('pooler_output', s.pooled, 'float32', ['batch', s.width]);
+  if (options.withProjection) {
+    const embeds = ops.linear(s.pooled, s.embeds.projection, s.width, projectionDim, { bias: false });
+    g.output(s.embeds.name, embeds, 'float32', ['batch', projectionDim]);
+    outputNames.push(s.embeds.name);
+  }
   if (options.outputHiddenStates || options.outputAttentions) {
     s.hidden.forEach((h, i) => {
-      ops.g.output(`hidden_states.${i}`, ops.to3d(h, s.batchSeq, s.width), 'float32', [
+      g.output(`hidden_states.${i}`, ops.to3d(h, s.batchSeq, s.hiddenWidth), 'float32', [
         'batch',
         s.seq,
-        s.width,
+        s.hiddenWidth,
       ]);
-      s.outputNames.push(`hidden_states.${i}`);
+      outputNames.push(`hidden_states.${i}`);
     });
   }
   // Plain attention always has the probabilities; they are outputs only when asked for.
-  if (!options.outputAttentions) return;
-  s.attentions.forEach((a, i) => {
-    ops.g.output(`attentions.${i}`, a, 'float32', ['batch', s.heads, s.seq, s.seq]);
-    s.outputNames.push(`attentions.${i}`);
-  });
+  if (options.outputAttentions) {
+    s.attentions.forEach((a, i) => {
+      g.output(`attentions.${i}`, a, 'float32', ['batch', s.heads, s.seq, s.seq]);
+      outputNames.push(`attentions.${i}`);
+    });
+  }
+  return outputNames;
 }
 
 /**
@@ -462,26 +472,17 @@ export function buildVisionGraph(config: AltCLIPConfig, options: TowerGraphOptio
     D,
     eps,
   );
-  const outputNames = ['last_hidden_state', 'pooler_output'];
-  g.output('last_hidden_state', last, 'float32', ['batch', 'tokens', D]);
-  g.output('pooler_output', pooled, 'float32', ['batch', D]);
-  if (options.withProjection) {
-    g.output(
-      'image_embeds',
-      ops.linear(pooled, 'visual_projection', D, config.projectionDim, { bias: false }),
-      'float32',
-      ['batch', config.projectionDim],
-    );
-    outputNames.push('image_embeds');
-  }
-  addExtraOutputs(ops, options, {
-    hidden,
-    attentions,
-    batchSeq,
+  const outputNames = addOutputs(ops, options, config.projectionDim, {
+    last,
+    pooled,
     width: D,
-    heads: v.numAttentionHeads,
-    outputNames,
     seq: 'tokens',
+    embeds: { name: 'image_embeds', projection: 'visual_projection' },
+    hidden,
+    hiddenWidth: D,
+    attentions,
+    heads: v.numAttentionHeads,
+    batchSeq,
   });
   return { builder: g, inputNames: ['pixel_values', 'position_embedding'], outputNames };
 }
