@@ -3,7 +3,6 @@ import { TfjsBackend } from './backend.js';
 
 export { TfjsBackend, type TfjsBackendOptions } from './backend.js';
 export { bicubicMatrix } from './interpolate.js';
-export { parameterShapes } from './keys.js';
 export { TfjsModel } from './model.js';
 export { configureWasmPaths, configureWasmThreads, type WasmPaths } from './runtime.js';
 

@@ -3,17 +3,19 @@ import {
   type BackendModel,
   CheckpointError,
   type Device,
+  expectedWeightShapes,
   InputError,
   type LoadRequest,
   Tensor,
   type TextTowerInputs,
   type TextTowerOutputs,
   type TowerRunOptions,
+  type Towers,
   type VisionTowerInputs,
   type VisionTowerOutputs,
   type WeightStore,
 } from '@altclip/core';
-import { parameterLayout, parameterShapes, type TowerSelection } from './keys.js';
+import { parameterLayout } from './keys.js';
 import { type DropoutContext, ParameterMap } from './layers.js';
 import { onDevice, tf } from './runtime.js';
 import { positionTable, type TextTensors, type TowerResult, textTower, visionTower } from './towers.js';
@@ -71,17 +73,17 @@ interface TowerOutputs {
 export class TfjsModel implements BackendModel {
   readonly config: AltCLIPConfig;
   readonly device: Device;
-  readonly towers: TowerSelection;
+  readonly towers: Towers;
   readonly parameters = new ParameterMap();
   /** Hugging Face shape of every parameter. */
   readonly parameterShapes: ReadonlyMap<string, readonly number[]>;
   #disposed = false;
 
-  private constructor(config: AltCLIPConfig, device: Device, towers: TowerSelection) {
+  private constructor(config: AltCLIPConfig, device: Device, towers: Towers) {
     this.config = config;
     this.device = device;
     this.towers = towers;
-    this.parameterShapes = parameterShapes(config, towers);
+    this.parameterShapes = expectedWeightShapes(config, towers);
   }
 
   /** Reads the towers' weights from the store into variables on the device (float16 / bfloat16 widened). */
@@ -89,7 +91,7 @@ export class TfjsModel implements BackendModel {
     request: Pick<LoadRequest, 'config' | 'weights' | 'towers' | 'device' | 'onProgress'>,
   ): Promise<TfjsModel> {
     const model = new TfjsModel(request.config, request.device, request.towers);
-    const shapes = parameterShapes(request.config, request.towers);
+    const shapes = expectedWeightShapes(request.config, request.towers);
     let loaded = 0;
     try {
       for (const [key, shape] of shapes) {
