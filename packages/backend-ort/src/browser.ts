@@ -7,7 +7,6 @@ export { ExportedModel } from './exported-model.js';
 export { buildTextGraph, buildVisionGraph, type GraphKind } from './graph/towers.js';
 export { quantizeColumns } from './graph/weight-source.js';
 export { GraphModel } from './graph-model.js';
-export { interpolatePositionTable } from './interpolate.js';
 
 /** onnxruntime-web: wasm everywhere, WebGPU where the browser has it. */
 export const ortWebBackend = new OrtBackend(() => loadWebRuntime());

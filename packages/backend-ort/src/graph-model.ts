@@ -2,6 +2,7 @@ import {
   type BackendModel,
   type Device,
   InputError,
+  interpolatePositionTable,
   type LoadRequest,
   Tensor,
   type TextTowerInputs,
@@ -12,7 +13,6 @@ import {
 } from '@altclip/core';
 import { type BuiltGraph, buildTextGraph, buildVisionGraph, type GraphKind, OPSET } from './graph/towers.js';
 import type { PlacedWeights } from './graph/weight-source.js';
-import { interpolatePositionTable } from './interpolate.js';
 import type { OrtRuntime, OrtSession, OrtTensor, SessionSettings } from './runtime.js';
 
 type Tower = 'text' | 'vision';

@@ -8,7 +8,6 @@ export { ExportedModel } from './exported-model.js';
 export { buildTextGraph, buildVisionGraph, type GraphKind } from './graph/towers.js';
 export { quantizeColumns } from './graph/weight-source.js';
 export { GraphModel } from './graph-model.js';
-export { interpolatePositionTable } from './interpolate.js';
 
 /** onnxruntime-node (native, multi-threaded): the preferred backend in Node. */
 export const ortNodeBackend = new OrtBackend(loadNodeRuntime);

@@ -2,7 +2,6 @@ import { registerBackend } from '@altclip/core';
 import { TfjsBackend } from './backend.js';
 
 export { TfjsBackend, type TfjsBackendOptions } from './backend.js';
-export { bicubicMatrix } from './interpolate.js';
 export { TfjsModel } from './model.js';
 export { configureWasmPaths, configureWasmThreads, type WasmPaths } from './runtime.js';
 

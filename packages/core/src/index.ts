@@ -8,6 +8,7 @@ export * from './inputs.js';
 export * from './model.js';
 export * from './model-files.js';
 export * from './outputs.js';
+export * from './position-interpolation.js';
 export * from './random.js';
 export * from './random-weights.js';
 export * from './registry.js';
