@@ -6,7 +6,7 @@ export type * from './report.js';
 export { REPORT_SCHEMA_VERSION } from './report.js';
 export { measureRoofline } from './roofline.js';
 export { type BenchOptions, type BenchProgress, type RunHooks, runBench } from './run.js';
-export { compareEmbeddings, quantile, summarizeLatencies } from './stats.js';
+export { quantile, summarizeLatencies } from './stats.js';
 export { renderSvg } from './svg.js';
 export { expandTargets, type Target } from './targets.js';
 export { REPORT_SCHEMA_PATH, reportSchemaErrors } from './validate.js';

@@ -1,8 +1,7 @@
 // The measuring loop, shared by the Node worker and the browser page: nothing here may import Node modules.
-import type { AltCLIPConfig, AltCLIPModel, Tensor } from '@altclip/core';
+import { type AltCLIPConfig, type AltCLIPModel, compareEmbeddings, type Tensor } from '@altclip/core';
 import { benchInputIds, benchPixelValues, firstRows, onesMask } from './inputs.js';
 import type { Tower } from './report.js';
-import { compareEmbeddings } from './stats.js';
 
 export interface MeasurePlan {
   towers: Tower[];

@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { compareEmbeddings } from '@altclip/core';
 import { imageFlops, parameterCount, textFlops } from './flops.js';
 import type { GroupOutcome, MeasurePlan, MeasureProgress } from './measure.js';
 import { errorMessage, loadFailure } from './measure.js';
@@ -16,7 +17,7 @@ import type {
 } from './report.js';
 import { REPORT_SCHEMA_VERSION } from './report.js';
 import { measureRoofline } from './roofline.js';
-import { compareEmbeddings, summarizeLatencies } from './stats.js';
+import { summarizeLatencies } from './stats.js';
 import { sameTarget, type Target, targetLabel } from './targets.js';
 import type { WorkerMessage } from './worker.js';
 

@@ -1,5 +1,6 @@
+import { compareEmbeddings } from '@altclip/core';
 import { describe, expect, it } from 'vitest';
-import { compareEmbeddings, quantile, summarizeLatencies } from '../src/stats.js';
+import { quantile, summarizeLatencies } from '../src/stats.js';
 
 describe('latency summary', () => {
   it('interpolates quantiles as numpy does', () => {

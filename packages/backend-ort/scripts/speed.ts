@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import {
   AltCLIPModel,
+  compareEmbeddings,
   configFromJSON,
   expectedWeightShapes,
   Tensor,
@@ -182,22 +183,6 @@ async function check(dir: string): Promise<void> {
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 }
 
-function cosine(a: number[], b: number[], width: number): number {
-  let worst = 1;
-  for (let r = 0; r < a.length / width; r++) {
-    let dot = 0;
-    let na = 0;
-    let nb = 0;
-    for (let i = r * width; i < (r + 1) * width; i++) {
-      dot += a[i] * b[i];
-      na += a[i] * a[i];
-      nb += b[i] * b[i];
-    }
-    worst = Math.min(worst, dot / Math.sqrt(na * nb));
-  }
-  return worst;
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const flag = (name: string, fallback: string) => {
@@ -285,8 +270,8 @@ async function main(): Promise<void> {
     if (!reference || r === reference) continue;
     const width = config.projectionDim;
     console.log(
-      `${name} vs fp32 reference: image cosine ${cosine(r.imageEmbedding as number[], reference.imageEmbedding as number[], width).toFixed(5)}, ` +
-        `text cosine (min of 8) ${cosine(r.textEmbeddings as number[], reference.textEmbeddings as number[], width).toFixed(5)}`,
+      `${name} vs fp32 reference: image cosine ${compareEmbeddings(r.imageEmbedding as number[], reference.imageEmbedding as number[], (r.imageEmbedding as number[]).length / width).cosine.toFixed(5)}, ` +
+        `text cosine (min of 8) ${compareEmbeddings(r.textEmbeddings as number[], reference.textEmbeddings as number[], (r.textEmbeddings as number[]).length / width).cosine.toFixed(5)}`,
     );
   }
   console.log(`weights: ${(weightBytes / 2 ** 30).toFixed(2)} GiB (${weightBytes} bytes)`);

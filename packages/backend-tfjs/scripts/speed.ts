@@ -13,6 +13,7 @@ import { ortNodeBackend } from '@altclip/backend-ort';
 import {
   AltCLIPConfig,
   type BackendModel,
+  compareEmbeddings,
   createRandom,
   createRandomWeights,
   type Device,
@@ -83,23 +84,6 @@ async function time(runs: number, work: () => Promise<unknown>): Promise<number>
     times.push((performance.now() - start) / 1000);
   }
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-}
-
-function cosines(a: Tensor<'float32'>, b: Tensor<'float32'>): number[] {
-  const [rows, cols] = a.dims;
-  return Array.from({ length: rows }, (_, r) => {
-    let dot = 0;
-    let na = 0;
-    let nb = 0;
-    for (let c = 0; c < cols; c++) {
-      const x = a.data[r * cols + c];
-      const y = b.data[r * cols + c];
-      dot += x * y;
-      na += x * x;
-      nb += y * y;
-    }
-    return dot / Math.sqrt(na * nb);
-  });
 }
 
 async function matMulGflops(device: Device, n: number): Promise<number> {
@@ -201,7 +185,7 @@ async function loadBoth(
   log(`vision tower loaded: tfjs wasm ${load[0].toFixed(1)} s, ort-node ${load[1].toFixed(1)} s`);
   const pair = prepareVisionInputs(largeConfig.visionConfig, { pixelValues: pixels(2, 224, 3) });
   const [a, b] = [await tfjs.runVision(pair, NO_GRAD), await ort.runVision(pair, NO_GRAD)];
-  const cos = cosines(a.features as Tensor<'float32'>, b.features as Tensor<'float32'>);
+  const cos = compareEmbeddings(a.features!.data, b.features!.data, a.features!.dims[0]).cosine;
   const one = prepareVisionInputs(largeConfig.visionConfig, { pixelValues: pixels(1, 224, 4) });
   const [tfjsSeconds, ortSeconds] = await timePair(
     RUNS,
@@ -238,7 +222,7 @@ if (!SKIP_TEXT) {
     inputIds: ids(8, 16, largeConfig.textConfig.vocabSize, 6),
   });
   const [a, b] = [await tfjs.runText(texts, NO_GRAD), await ort.runText(texts, NO_GRAD)];
-  const cos = cosines(a.features as Tensor<'float32'>, b.features as Tensor<'float32'>);
+  const cos = compareEmbeddings(a.features!.data, b.features!.data, a.features!.dims[0]).cosine;
   const [tfjsSeconds, ortSeconds] = await timePair(
     RUNS,
     () => tfjs.runText(texts, NO_GRAD),

@@ -1,5 +1,6 @@
 export * from './backend.js';
 export * from './checkpoint.js';
+export * from './compare.js';
 export * from './config.js';
 export * from './errors.js';
 export * from './head.js';
