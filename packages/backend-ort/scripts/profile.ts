@@ -16,7 +16,11 @@ const model = (await ortNodeBackend.loadModel({
   towers: { text: false, vision: true, withProjection: false },
   device: 'cpu',
   dtype: dtype as 'fp32',
-  backendOptions: { graph },
+  backendOptions: {
+    graph: graph.split('+')[0],
+    packedAttention: graph.includes('+packed'),
+    skipLayerNorm: graph.includes('+skip'),
+  },
   cacheDir: join(dir, 'cache'),
 })) as GraphModel;
 const { model: bytes, placed } = await model.buildGraph('vision');

@@ -126,7 +126,12 @@ async function measure(dir: string, graph: string, dtype: 'fp32' | 'int8', repea
     backend: 'ort-node',
     dtype,
     cacheDir: join(dir, 'cache'),
-    backendOptions: { graph, allowSpinning: false },
+    backendOptions: {
+      graph: graph.split('+')[0],
+      packedAttention: graph.includes('+packed'),
+      skipLayerNorm: graph.includes('+skip'),
+      allowSpinning: false,
+    },
   });
   const one = inputs(1);
   const eight = inputs(8);

@@ -22,7 +22,9 @@ import type { OrtRuntime, SessionSettings } from './runtime.js';
  * - `allowSpinning`: onnxruntime-node's worker threads spin while waiting (default true; false suits
  *   machines shared with other work);
  * - `skipLayerNorm`: fused graphs use com.microsoft SkipLayerNormalization (off: slower than
- *   Add + LayerNormalization on onnxruntime-node's CPU provider, kept for measurements).
+ *   Add + LayerNormalization on onnxruntime-node's CPU provider, kept for measurements);
+ * - `packedAttention`: fused graphs use com.microsoft `Attention` / `QAttention` over concatenated Q/K/V
+ *   weights instead of three linears and `MultiHeadAttention`.
  */
 export interface OrtBackendOptions {
   readonly graph?: GraphKind | 'export';
@@ -30,6 +32,7 @@ export interface OrtBackendOptions {
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   readonly strictDevice?: boolean;
   readonly skipLayerNorm?: boolean;
+  readonly packedAttention?: boolean;
   readonly allowSpinning?: boolean;
 }
 
@@ -103,6 +106,9 @@ export class OrtBackend implements Backend {
         `backendOptions.graph must be 'fused', 'plain' or 'export', got ${JSON.stringify(graph)}`,
       );
     }
-    return new GraphModel(this.runtime, request, graph, settings, { skipLayerNorm: options.skipLayerNorm });
+    return new GraphModel(this.runtime, request, graph, settings, {
+      skipLayerNorm: options.skipLayerNorm,
+      packedAttention: options.packedAttention,
+    });
   }
 }

@@ -11,7 +11,14 @@ import {
   type VisionTowerInputs,
   type VisionTowerOutputs,
 } from '@altclip/core';
-import { type BuiltGraph, buildTextGraph, buildVisionGraph, type GraphKind, OPSET } from './graph/towers.js';
+import {
+  type BuiltGraph,
+  buildTextGraph,
+  buildVisionGraph,
+  type GraphKind,
+  type GraphTuning,
+  OPSET,
+} from './graph/towers.js';
 import type { PlacedWeights } from './graph/weight-source.js';
 import type { OrtRuntime, OrtSession, OrtTensor, SessionSettings } from './runtime.js';
 
@@ -57,20 +64,20 @@ export class GraphModel implements BackendModel {
   readonly #positionTables = new Map<string, Promise<Float32Array>>();
   #disposed = false;
 
-  readonly #skipLayerNorm: boolean;
+  readonly #tuning: GraphTuning;
 
   constructor(
     runtime: OrtRuntime,
     request: LoadRequest,
     kind: GraphKind,
     settings: SessionSettings,
-    tuning: { skipLayerNorm?: boolean } = {},
+    tuning: GraphTuning = {},
   ) {
     this.#runtime = runtime;
     this.#request = request;
     this.#kind = kind;
     this.#settings = settings;
-    this.#skipLayerNorm = tuning.skipLayerNorm ?? false;
+    this.#tuning = tuning;
   }
 
   get device(): Device {
@@ -90,7 +97,7 @@ export class GraphModel implements BackendModel {
       withProjection: towers.withProjection,
       outputHiddenStates: variant !== 'base',
       outputAttentions: variant === 'attentions',
-      skipLayerNorm: this.#skipLayerNorm,
+      ...this.#tuning,
     };
     const graph =
       tower === 'text'

@@ -95,9 +95,14 @@ describe.skipIf(!suite)('loading, weights and dtypes', () => {
     ['ort-web wasm', ortWebBackend, 'wasm'],
   ] as const) {
     it(`${label}: fp16 and int8 embeddings stay close to fp32 (cosine)`, async () => {
-      const run = async (dtype: 'fp32' | 'fp16' | 'int8') => {
+      const run = async (dtype: 'fp32' | 'fp16' | 'int8', packedAttention = false) => {
         const model = await backend.loadModel(
-          loadRequest(tinyConfig(suite!), weights, { dtype, device, cacheDir }),
+          loadRequest(tinyConfig(suite!), weights, {
+            dtype,
+            device,
+            cacheDir,
+            backendOptions: { packedAttention },
+          }),
         );
         const text = await model.runText(textInputs, off);
         const image = await model.runVision({ pixelValues: pixels, interpolatePosEncoding: false }, off);
@@ -120,6 +125,14 @@ describe.skipIf(!suite)('loading, weights and dtypes', () => {
       expect(textCosine).toBeGreaterThan(0.99);
       expect(imageCosine).toBeGreaterThan(0.99);
       expect(Math.min(textCosine, imageCosine)).toBeLessThan(1);
+      // QAttention quantises the attention input once for Q, K and V, as DynamicQuantizeMatMul does per linear.
+      const packed = await run('int8', true);
+      expect(compareEmbeddings(packed.text, int8.text, packed.text.length / width).cosine).toBeGreaterThan(
+        0.9999,
+      );
+      expect(compareEmbeddings(packed.image, int8.image, packed.image.length / width).cosine).toBeGreaterThan(
+        0.9999,
+      );
     });
   }
 

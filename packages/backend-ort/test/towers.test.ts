@@ -32,9 +32,14 @@ const runtimes = [
     name: 'ort-node',
     backend: ortNodeBackend,
     device: 'cpu' as const,
-    graphs: ['fused', 'plain', 'fused+skip'],
+    graphs: ['fused', 'plain', 'fused+skip', 'fused+packed'],
   },
-  { name: 'ort-web', backend: ortWebBackend, device: 'wasm' as const, graphs: ['fused', 'plain'] },
+  {
+    name: 'ort-web',
+    backend: ortWebBackend,
+    device: 'wasm' as const,
+    graphs: ['fused', 'plain', 'fused+packed'],
+  },
 ];
 
 /** Adds `hidden_states.N` / `attentions.N` entries for the lists a tower returned. */
@@ -124,7 +129,11 @@ describe.skipIf(!suite)('tower goldens (built graphs, model.safetensors)', () =>
             loadRequest(tinyConfig(suite!), weights, {
               device: runtime.device,
               cacheDir,
-              backendOptions: { graph: graph.replace('+skip', ''), skipLayerNorm: graph.endsWith('+skip') },
+              backendOptions: {
+                graph: graph.split('+')[0],
+                skipLayerNorm: graph.endsWith('+skip'),
+                packedAttention: graph.endsWith('+packed'),
+              },
             }),
           );
         });

@@ -4,12 +4,17 @@ import { OnnxGraphBuilder } from './onnx-builder.js';
 import type { WeightSource } from './weight-source.js';
 
 /**
- * `plain`: standard ONNX operators only (Gemm, LayerNormalization, MatMul + Softmax attention, activations
- * from elementwise operators), the reproducible baseline.
- * `fused`: onnxruntime's com.microsoft `MultiHeadAttention` and `Gelu` / `QuickGelu` / `FastGelu`
- * (`SkipLayerNormalization` on request).
+ * `plain`: the operators torch.onnx.export (opset 17) writes for transformers' modeling code, i.e. what a user
+ * who exports by hand gets: each Linear over the token stream is a MatMul by the transposed weight plus an
+ * Add, attention is MatMul + Softmax, activations are elementwise operators. The reproducible baseline.
+ * `fused`: every Linear is one Gemm over the 2-D token stream, and onnxruntime's com.microsoft
+ * `MultiHeadAttention` and `Gelu` / `QuickGelu` / `FastGelu` (`SkipLayerNormalization`, packed `Attention` on
+ * request).
  */
 export type GraphKind = 'plain' | 'fused';
+
+/** Operator choices of fused graphs, for measurements (see the package README). */
+export type GraphTuning = Pick<TowerGraphOptions, 'skipLayerNorm' | 'packedAttention'>;
 
 export interface TowerGraphOptions {
   readonly kind: GraphKind;
@@ -20,6 +25,22 @@ export interface TowerGraphOptions {
   readonly outputAttentions: boolean;
   /** Fused graphs: com.microsoft SkipLayerNormalization instead of Add + LayerNormalization (slower on CPU). */
   readonly skipLayerNorm?: boolean;
+  /**
+   * Fused graphs: one com.microsoft `Attention` (int8: `QAttention`) over the concatenated Q/K/V weights
+   * instead of three linears and `MultiHeadAttention`.
+   */
+  readonly packedAttention?: boolean;
+}
+
+/** The Linear layers of one self-attention block and its shape. */
+interface SelfAttentionLayer {
+  readonly query: string;
+  readonly key: string;
+  readonly value: string;
+  readonly batchSeq: string;
+  readonly heads: number;
+  readonly hidden: number;
+  readonly scaleBeforeMatMul: boolean;
 }
 
 export interface TextGraphOptions extends TowerGraphOptions {
@@ -36,9 +57,16 @@ class TowerOps {
   readonly g = new OnnxGraphBuilder<WeightSource>();
   readonly #options: TowerGraphOptions;
   readonly #scalars = new Map<string, string>();
+  readonly #streamShapes = new Map<number, string>();
+  #batchSeq?: string;
 
   constructor(options: TowerGraphOptions) {
     this.#options = options;
+  }
+
+  /** The int64 `[B, L]` shape of the token stream (plain graphs view it as `[B, L, width]` around matmuls). */
+  setBatchSeq(batchSeq: string): void {
+    this.#batchSeq = batchSeq;
   }
 
   get fused(): boolean {
@@ -70,24 +98,56 @@ class TowerOps {
     prefix: string,
     inFeatures: number,
     out: number,
-    options: { bias?: boolean; quantize?: boolean } = {},
+    options: { bias?: boolean; quantize?: boolean; pooled?: boolean } = {},
   ): string {
     const bias = options.bias ?? true;
     const key = `${prefix}.weight`;
     if (this.#options.dtype === 'int8' && options.quantize) {
-      const values = this.g.weight(`${stemOf(key)}_q`, 'int8', [inFeatures, out], {
-        kind: 'int8Columns',
-        key,
-      });
-      const scales = this.g.weight(`${stemOf(key)}_scale`, 'float32', [out], { kind: 'int8Scales', key });
+      const { values, scales } = this.#int8Columns(prefix, inFeatures, out);
       const zeros = this.g.constant('zero_point', 'int8', [out], new Uint8Array(out));
       const inputs = [x, values, scales, zeros];
       if (bias) inputs.push(this.float(`${prefix}.bias`, [out]));
       return this.g.contrib('DynamicQuantizeMatMul', inputs)[0];
     }
+    if (!this.fused && !options.pooled) return this.#exportedLinear(x, prefix, inFeatures, out, bias);
     const inputs = [x, this.float(key, [out, inFeatures])];
     if (bias) inputs.push(this.float(`${prefix}.bias`, [out]));
     return this.g.op('Gemm', inputs, { transB: { i: 1 } });
+  }
+
+  /** A Linear weight `[out, in]` as per-column int8 values `[in, out]` and their scales `[out]`. */
+  #int8Columns(prefix: string, inFeatures: number, out: number): { values: string; scales: string } {
+    const key = `${prefix}.weight`;
+    return {
+      values: this.g.weight(`${stemOf(key)}_q`, 'int8', [inFeatures, out], { kind: 'int8Columns', key }),
+      scales: this.g.weight(`${stemOf(key)}_scale`, 'float32', [out], { kind: 'int8Scales', key }),
+    };
+  }
+
+  /**
+   * A Linear over the token stream as torch.onnx.export writes it for a 3-D input: MatMul by the transposed
+   * weight (a Transpose of the initializer, folded by onnxruntime at load), then Add of the bias.
+   */
+  #exportedLinear(x: string, prefix: string, inFeatures: number, out: number, bias: boolean): string {
+    const g = this.g;
+    const weight = g.op('Transpose', [this.float(`${prefix}.weight`, [out, inFeatures])], {
+      perm: { ints: [1, 0] },
+    });
+    let y = g.op('MatMul', [g.op('Reshape', [x, this.#streamShape(inFeatures)]), weight]);
+    if (bias) y = g.op('Add', [y, this.float(`${prefix}.bias`, [out])]);
+    return g.op('Reshape', [y, g.constantInt64('tokens_width', [-1, out])]);
+  }
+
+  #streamShape(width: number): string {
+    let name = this.#streamShapes.get(width);
+    if (!name) {
+      if (!this.#batchSeq) throw new Error('setBatchSeq must come before the first linear layer');
+      name = this.g.op('Concat', [this.#batchSeq, this.g.constantInt64('width', [width])], {
+        axis: { i: 0 },
+      });
+      this.#streamShapes.set(width, name);
+    }
+    return name;
   }
 
   layerNorm(
@@ -170,6 +230,65 @@ class TowerOps {
       default:
         throw new NotSupportedError(`activation '${act}' is not supported by the onnxruntime backend`);
     }
+  }
+
+  /** Self-attention over the `[tokens, hidden]` stream `x`: the context, and the probabilities of plain attention. */
+  selfAttention(
+    x: string,
+    layer: SelfAttentionLayer,
+    mask?: { bias: string; int32: string },
+  ): { context: string; probabilities?: string } {
+    if (this.fused && this.#options.packedAttention && !this.#options.outputAttentions) {
+      return { context: this.#packedAttention(x, layer, mask?.int32) };
+    }
+    const project = (prefix: string) =>
+      this.linear(x, prefix, layer.hidden, layer.hidden, { quantize: true });
+    return this.attention(project(layer.query), project(layer.key), project(layer.value), layer, mask);
+  }
+
+  /** com.microsoft `Attention` / `QAttention`: the Q/K/V projections and attention in one operator. */
+  #packedAttention(x: string, layer: SelfAttentionLayer, maskInt32?: string): string {
+    const g = this.g;
+    const { hidden, heads } = layer;
+    const prefixes = [layer.query, layer.key, layer.value];
+    const input = g.op('Reshape', [x, this.#streamShape(hidden)]);
+    const concat = (parts: string[], axis: number) => g.op('Concat', parts, { axis: { i: axis } });
+    const bias = concat(
+      prefixes.map((p) => this.float(`${p}.bias`, [hidden])),
+      0,
+    );
+    let context: string;
+    if (this.#options.dtype === 'int8') {
+      const [quantized, scale, zeroPoint] = g.node('DynamicQuantizeLinear', [input], {}, { outputs: 3 });
+      const columns = prefixes.map((p) => this.#int8Columns(p, hidden, hidden));
+      const weights = concat(
+        columns.map((c) => c.values),
+        1,
+      );
+      const scales = concat(
+        columns.map((c) => c.scales),
+        0,
+      );
+      [context] = g.contrib(
+        'QAttention',
+        [quantized, weights, bias, scale, scales, maskInt32 ?? '', zeroPoint],
+        { num_heads: { i: heads } },
+      );
+    } else {
+      const weights = concat(
+        prefixes.map((p) =>
+          g.op('Transpose', [this.float(`${p}.weight`, [hidden, hidden])], { perm: { ints: [1, 0] } }),
+        ),
+        1,
+      );
+      const inputs = [input, weights, bias];
+      if (maskInt32) inputs.push(maskInt32);
+      [context] = g.contrib('Attention', inputs, {
+        num_heads: { i: heads },
+        mask_filter_value: { f: FLOAT32_MIN },
+      });
+    }
+    return g.op('Reshape', [context, g.constantInt64('tokens_hidden', [-1, hidden])]);
   }
 
   /**
@@ -259,6 +378,7 @@ export function buildTextGraph(config: AltCLIPConfig, options: TextGraphOptions)
   const positions = g.input('position_ids', 'int64', ['batch', 'sequence']);
   const tokenTypes = g.input('token_type_ids', 'int64', ['batch', 'sequence']);
   const batchSeq = g.op('Shape', [positions]);
+  ops.setBatchSeq(batchSeq);
   const flat = (x: string) => g.op('Reshape', [x, g.constantInt64('flat', [-1])]);
   const lookup = (key: string, rows: number, index: string) =>
     g.op('Gather', [ops.float(key, [rows, H]), flat(index)], { axis: { i: 0 } });
@@ -286,14 +406,17 @@ export function buildTextGraph(config: AltCLIPConfig, options: TextGraphOptions)
   const attentions: string[] = [];
   for (let i = 0; i < t.numHiddenLayers; i++) {
     const p = `${base}.encoder.layer.${i}`;
-    const q = ops.linear(x, `${p}.attention.self.query`, H, H, { quantize: true });
-    const k = ops.linear(x, `${p}.attention.self.key`, H, H, { quantize: true });
-    const v = ops.linear(x, `${p}.attention.self.value`, H, H, { quantize: true });
-    const { context, probabilities } = ops.attention(
-      q,
-      k,
-      v,
-      { batchSeq, heads: t.numAttentionHeads, hidden: H, scaleBeforeMatMul: false },
+    const { context, probabilities } = ops.selfAttention(
+      x,
+      {
+        query: `${p}.attention.self.query`,
+        key: `${p}.attention.self.key`,
+        value: `${p}.attention.self.value`,
+        batchSeq,
+        heads: t.numAttentionHeads,
+        hidden: H,
+        scaleBeforeMatMul: false,
+      },
       { bias: maskBias, int32: maskInt32 },
     );
     if (probabilities) attentions.push(probabilities);
@@ -364,7 +487,10 @@ function addOutputs(
   g.output('last_hidden_state', s.last, 'float32', ['batch', s.seq, s.width]);
   g.output('pooler_output', s.pooled, 'float32', ['batch', s.width]);
   if (options.withProjection) {
-    const embeds = ops.linear(s.pooled, s.embeds.projection, s.width, projectionDim, { bias: false });
+    const embeds = ops.linear(s.pooled, s.embeds.projection, s.width, projectionDim, {
+      bias: false,
+      pooled: true,
+    });
     g.output(s.embeds.name, embeds, 'float32', ['batch', projectionDim]);
     outputNames.push(s.embeds.name);
   }
@@ -426,6 +552,7 @@ export function buildVisionGraph(config: AltCLIPConfig, options: TowerGraphOptio
   ]);
   const embeddings = g.op('Add', [g.op('Concat', [classToken, tokens], { axis: { i: 1 } }), table]);
   const batchSeq = g.op('Shape', [embeddings], { end: { i: 2 } });
+  ops.setBatchSeq(batchSeq);
   let x = ops.layerNorm(
     g.op('Reshape', [embeddings, g.constantInt64('tokens_hidden', [-1, D])]),
     `${base}.pre_layrnorm`,
@@ -438,10 +565,10 @@ export function buildVisionGraph(config: AltCLIPConfig, options: TowerGraphOptio
   let normed = ops.layerNorm(x, `${base}.encoder.layers.0.layer_norm1`, D, eps);
   for (let i = 0; i < v.numHiddenLayers; i++) {
     const p = `${base}.encoder.layers.${i}`;
-    const q = ops.linear(normed, `${p}.self_attn.q_proj`, D, D, { quantize: true });
-    const k = ops.linear(normed, `${p}.self_attn.k_proj`, D, D, { quantize: true });
-    const val = ops.linear(normed, `${p}.self_attn.v_proj`, D, D, { quantize: true });
-    const { context, probabilities } = ops.attention(q, k, val, {
+    const { context, probabilities } = ops.selfAttention(normed, {
+      query: `${p}.self_attn.q_proj`,
+      key: `${p}.self_attn.k_proj`,
+      value: `${p}.self_attn.v_proj`,
       batchSeq,
       heads: v.numAttentionHeads,
       hidden: D,
