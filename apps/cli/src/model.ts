@@ -6,6 +6,7 @@ import {
   type Device,
   type DType,
   ModelNotFoundError,
+  openModel,
   type ProgressEvent,
   resolveBackend,
   type Tensor,
@@ -70,9 +71,10 @@ export class Encoder {
     await registerBackends(options);
     const onProgress = (event: ProgressEvent) => progress.download(event);
     const hub = { revision: options.revision, localFilesOnly: options.offline || undefined, onProgress };
-    const processor = await AltCLIPProcessor.fromPretrained(ref, hub);
-    const model = await AltCLIPModel.fromPretrained(ref, {
-      ...hub,
+    // One opening (one revision look-up on the hub) serves both the processor and the model.
+    const files = await openModel(ref, hub);
+    const processor = await AltCLIPProcessor.fromFiles(files);
+    const model = await AltCLIPModel.fromFiles(files, {
       backend: options.backend,
       device: options.device,
       dtype: options.dtype,

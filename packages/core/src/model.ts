@@ -31,9 +31,13 @@ export interface ModelLoadOptions {
   backendOptions?: Record<string, unknown>;
 }
 
-export interface FromPretrainedOptions extends ModelLoadOptions, Omit<OpenModelOptions, 'cacheDir'> {
+/** Options of the model classes' `fromFiles`. */
+export interface ModelFromFilesOptions extends ModelLoadOptions {
   /** Weights variant as transformers names it: 'fp16' → model.fp16.safetensors. */
   variant?: string;
+}
+
+export interface FromPretrainedOptions extends ModelFromFilesOptions, Omit<OpenModelOptions, 'cacheDir'> {
   /** The Hugging Face hub cache folder (OpenModelOptions.cacheDir). */
   hubCacheDir?: string;
 }
@@ -165,11 +169,19 @@ class LoadedModel {
   }
 }
 
-async function openPretrained(ref: string, options: FromPretrainedOptions) {
-  const files = await openModel(ref, { ...options, cacheDir: options.hubCacheDir });
+function openPretrained(ref: string, options: FromPretrainedOptions): Promise<ModelFiles> {
+  return openModel(ref, { ...options, cacheDir: options.hubCacheDir });
+}
+
+/** Loads config and checkpoint of opened model files into the given towers. */
+async function loadFiles(
+  files: ModelFiles,
+  towers: Towers,
+  options: ModelFromFilesOptions,
+): Promise<LoadedModel> {
   const config = configFromJSON(await files.readJSON<Record<string, unknown>>('config.json'));
   const weights = await loadCheckpoint(files, { variant: options.variant });
-  return { files, config, weights };
+  return LoadedModel.load(config, weights, towers, { ...options, files });
 }
 
 async function randomWeights(config: AltCLIPConfig, seed: number): Promise<WeightStore> {
@@ -209,10 +221,12 @@ export class AltCLIPModel extends ModelBase {
   static readonly towers: Towers = { text: true, vision: true, withProjection: true };
 
   static async fromPretrained(ref: string, options: FromPretrainedOptions = {}): Promise<AltCLIPModel> {
-    const { files, config, weights } = await openPretrained(ref, options);
-    return new AltCLIPModel(
-      await LoadedModel.load(config, weights, AltCLIPModel.towers, { ...options, files }),
-    );
+    return AltCLIPModel.fromFiles(await openPretrained(ref, options), options);
+  }
+
+  /** From model files already opened (e.g. shared with a processor: one hub look-up for both). */
+  static async fromFiles(files: ModelFiles, options: ModelFromFilesOptions = {}): Promise<AltCLIPModel> {
+    return new AltCLIPModel(await loadFiles(files, AltCLIPModel.towers, options));
   }
 
   /** A model with random weights initialised as transformers does (`AltCLIPModel(config)`). */
@@ -270,10 +284,12 @@ export class AltCLIPTextModel extends ModelBase {
   static readonly towers: Towers = { text: true, vision: false, withProjection: false };
 
   static async fromPretrained(ref: string, options: FromPretrainedOptions = {}): Promise<AltCLIPTextModel> {
-    const { files, config, weights } = await openPretrained(ref, options);
-    return new AltCLIPTextModel(
-      await LoadedModel.load(config, weights, AltCLIPTextModel.towers, { ...options, files }),
-    );
+    return AltCLIPTextModel.fromFiles(await openPretrained(ref, options), options);
+  }
+
+  /** From model files already opened (e.g. shared with a processor: one hub look-up for both). */
+  static async fromFiles(files: ModelFiles, options: ModelFromFilesOptions = {}): Promise<AltCLIPTextModel> {
+    return new AltCLIPTextModel(await loadFiles(files, AltCLIPTextModel.towers, options));
   }
 
   static async fromConfig(
@@ -303,10 +319,15 @@ export class AltCLIPVisionModel extends ModelBase {
   static readonly towers: Towers = { text: false, vision: true, withProjection: false };
 
   static async fromPretrained(ref: string, options: FromPretrainedOptions = {}): Promise<AltCLIPVisionModel> {
-    const { files, config, weights } = await openPretrained(ref, options);
-    return new AltCLIPVisionModel(
-      await LoadedModel.load(config, weights, AltCLIPVisionModel.towers, { ...options, files }),
-    );
+    return AltCLIPVisionModel.fromFiles(await openPretrained(ref, options), options);
+  }
+
+  /** From model files already opened (e.g. shared with a processor: one hub look-up for both). */
+  static async fromFiles(
+    files: ModelFiles,
+    options: ModelFromFilesOptions = {},
+  ): Promise<AltCLIPVisionModel> {
+    return new AltCLIPVisionModel(await loadFiles(files, AltCLIPVisionModel.towers, options));
   }
 
   static async fromConfig(

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   AltCLIPConfig,
@@ -5,12 +8,14 @@ import {
   AltCLIPTextConfig,
   AltCLIPTextModel,
   AltCLIPVisionConfig,
+  AltCLIPVisionModel,
   type Backend,
   type BackendModel,
   CheckpointError,
   expectedWeightShapes,
   type LoadRequest,
   NotSupportedError,
+  openModel,
   readSafetensors,
   registerBackend,
   serializeSafetensors,
@@ -40,8 +45,8 @@ const config = new AltCLIPConfig({
   }),
 });
 
-/** A checkpoint with every key the config needs, filled with zeros, saved under the given key prefix style. */
-function zeroCheckpoint(options: { textOnly?: boolean } = {}) {
+/** The tensors of `zeroCheckpoint`. */
+function zeroEntries(options: { textOnly?: boolean } = {}): [string, Tensor][] {
   const towers = options.textOnly
     ? { text: true, vision: false, withProjection: false }
     : { text: true, vision: true, withProjection: true };
@@ -53,7 +58,12 @@ function zeroCheckpoint(options: { textOnly?: boolean } = {}) {
     'text_model.roberta.embeddings.position_ids',
     new Tensor('int64', new BigInt64Array(12), [1, 12]),
   ]);
-  return readSafetensors(serializeSafetensors(entries));
+  return entries;
+}
+
+/** A checkpoint with every key the config needs, filled with zeros, saved under the given key prefix style. */
+function zeroCheckpoint(options: { textOnly?: boolean } = {}) {
+  return readSafetensors(serializeSafetensors(zeroEntries(options)));
 }
 
 /** Records what core hands to a backend and answers with features chosen by the test. */
@@ -153,6 +163,31 @@ describe('model classes', () => {
     const output = await own.forward({ inputIds: [[0, 2]] });
     expect(output.poolerOutput.dims).toEqual([1, 3]);
     await Promise.all([own.dispose(), fromFull.dispose()]);
+  });
+
+  it('fromFiles loads from model files opened once (shared with a processor), as fromPretrained does', async () => {
+    const { backend, seen } = recordingBackend();
+    registerBackend('recording', backend, 1000);
+    const folder = await mkdtemp(join(tmpdir(), 'altclip-from-files-'));
+    try {
+      await writeFile(join(folder, 'config.json'), JSON.stringify(config.toJSON()));
+      await writeFile(join(folder, 'model.safetensors'), serializeSafetensors(zeroEntries()));
+      const files = await openModel(folder);
+      const full = await AltCLIPModel.fromFiles(files);
+      const vision = await AltCLIPVisionModel.fromFiles(files);
+      const pretrained = await AltCLIPModel.fromPretrained(folder);
+      expect(seen.requests.map((r) => r.files)).toEqual([files, files, expect.anything()]);
+      expect(seen.requests.map((r) => r.towers)).toEqual([
+        AltCLIPModel.towers,
+        AltCLIPVisionModel.towers,
+        AltCLIPModel.towers,
+      ]);
+      expect(full.config.toJSON()).toEqual(pretrained.config.toJSON());
+      expect(seen.requests[0].weights.keys()).toEqual(seen.requests[2].weights.keys());
+      await Promise.all([full.dispose(), vision.dispose(), pretrained.dispose()]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('reports missing tensors by name', async () => {
