@@ -17,9 +17,10 @@ export function haveChromium(): boolean {
 
 /**
  * Headless Chromium with the flags this machine needs (no sandbox as root, no background networking on a
- * closed network); `softwareGL` adds SwiftShader so that WebGL works without a GPU.
+ * closed network); `softwareGL` adds SwiftShader so that WebGL works without a GPU, `webgpu` exposes
+ * WebGPU on SwiftShader's Vulkan (`navigator.gpu` needs a secure context: serve pages from 127.0.0.1).
  */
-export function launchChromium(options: { softwareGL?: boolean } = {}): Promise<Browser> {
+export function launchChromium(options: { softwareGL?: boolean; webgpu?: boolean } = {}): Promise<Browser> {
   const args = [
     '--headless',
     '--no-sandbox',
@@ -29,5 +30,7 @@ export function launchChromium(options: { softwareGL?: boolean } = {}): Promise<
     '--disable-component-update',
   ];
   if (options.softwareGL) args.push('--use-angle=swiftshader', '--enable-unsafe-swiftshader');
+  if (options.webgpu)
+    args.push('--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader');
   return chromium.launch({ executablePath: CHROMIUM, args });
 }

@@ -59,6 +59,7 @@ class TowerOps {
   readonly #scalars = new Map<string, string>();
   readonly #streamShapes = new Map<number, string>();
   #batchSeq?: string;
+  #squareMaskName?: string;
 
   constructor(options: TowerGraphOptions) {
     this.#options = options;
@@ -293,7 +294,7 @@ class TowerOps {
 
   /**
    * Multi-head attention over `[tokens, hidden]` projections; `batchSeq` is the int64 `[B, L]` shape.
-   * `maskBias` (plain, `[B, 1, 1, L]` additive) and `maskInt32` (fused, `[B, L]`) mask keys.
+   * `mask.bias` (`[B, 1, 1, L]` additive) masks keys; packed attention takes `mask.int32` (`[B, L]`).
    */
   attention(
     q: string,
@@ -309,7 +310,8 @@ class TowerOps {
       const to3d = g.op('Concat', [shape.batchSeq, g.constantInt64('hidden', [hidden])], { axis: { i: 0 } });
       const [q3, k3, v3] = [q, k, v].map((t) => g.op('Reshape', [t, to3d]));
       const inputs = [q3, k3, v3];
-      if (mask) inputs.push('', mask.int32);
+      // An additive attention_bias rather than key_padding_mask: onnxruntime-web's WebGPU kernel refuses the latter.
+      if (mask) inputs.push('', '', this.#squareMask(mask.bias, shape.batchSeq, heads));
       const [context] = g.contrib('MultiHeadAttention', inputs, {
         num_heads: { i: heads },
         mask_filter_value: { f: FLOAT32_MIN },
@@ -336,6 +338,24 @@ class TowerOps {
       context: g.op('Reshape', [merged, g.constantInt64('tokens_hidden', [-1, hidden])]),
       probabilities,
     };
+  }
+
+  /**
+   * The additive key mask `[B, 1, 1, L]` expanded to `[B, heads, L, L]`: MultiHeadAttention's attention_bias
+   * (the WebGPU kernel wants every dimension in full).
+   */
+  #squareMask(bias: string, batchSeq: string, heads: number): string {
+    if (!this.#squareMaskName) {
+      const g = this.g;
+      const length = g.op('Slice', [batchSeq, g.constantInt64('start', [1]), g.constantInt64('end', [2])]);
+      const target = g.op(
+        'Concat',
+        [g.constantInt64('heads', [1, heads]), length, g.constantInt64('one', [1])],
+        { axis: { i: 0 } },
+      );
+      this.#squareMaskName = g.op('Expand', [bias, target]);
+    }
+    return this.#squareMaskName;
   }
 
   /** Reshapes `[tokens, width]` back to `[B, L, width]`. */

@@ -1,12 +1,15 @@
-// Runs in headless Chromium: the browser entry of this package (ort-web, wasm) through core's AltCLIPModel,
-// on the tiny fixture fetched over HTTP, checked against a full-model golden.
-import { AltCLIPModel, configFromJSON, readSafetensors, type Tensor } from '@altclip/core';
+// Runs in headless Chromium: the browser entry of this package (ort-web, wasm or webgpu) through core's
+// AltCLIPModel, on the tiny fixture fetched over HTTP, checked against a full-model golden.
+import { AltCLIPModel, configFromJSON, type Device, readSafetensors, type Tensor } from '@altclip/core';
 import * as ort from 'onnxruntime-web';
 import '../../src/browser.js';
 
 declare global {
   interface Window {
-    runGolden(file: string): Promise<Record<string, number>>;
+    runGolden(
+      file: string,
+      device: Device,
+    ): Promise<{ errors: Record<string, number>; device: Device; gpuAdapter?: string }>;
   }
 }
 
@@ -18,11 +21,11 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-window.runGolden = async (file) => {
+window.runGolden = async (file, device) => {
   const config = configFromJSON(await (await fetch('/model/config.json')).json());
   const weights = readSafetensors(await fetchBytes('/model/model.safetensors'), 'model.safetensors');
   const golden = readSafetensors(await fetchBytes(`/model/golden/${file}`), file);
-  const model = await AltCLIPModel.fromWeights(config, weights, { backend: 'ort-web', device: 'wasm' });
+  const model = await AltCLIPModel.fromWeights(config, weights, { backend: 'ort-web', device });
   const get = (key: string) => golden.get(key);
   const output = await model.forward({
     inputIds: (await get('input_ids')) as Tensor<'int64'>,
@@ -37,10 +40,18 @@ window.runGolden = async (file) => {
     });
     return worst;
   };
-  const result = {
+  const errors = {
     logits_per_image: await maxError(output.logitsPerImage, 'logits_per_image'),
     text_embeds: await maxError(output.textEmbeds, 'text_embeds'),
     image_embeds: await maxError(output.imageEmbeds, 'image_embeds'),
+  };
+  // onnxruntime-web sets its WebGPU adapter once the WebGPU execution provider has started.
+  const adapter = (ort.env.webgpu as { adapter?: { info?: { vendor: string; architecture: string } } })
+    .adapter;
+  const result = {
+    errors,
+    device: model.device,
+    gpuAdapter: adapter?.info ? `${adapter.info.vendor} ${adapter.info.architecture}` : undefined,
   };
   await model.dispose();
   return result;
