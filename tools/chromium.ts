@@ -1,4 +1,5 @@
 // Test-only: Debian's Chromium driven by playwright-core. Never downloads a browser.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 
@@ -33,4 +34,23 @@ export function launchChromium(options: { softwareGL?: boolean; webgpu?: boolean
   if (options.webgpu)
     args.push('--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader');
   return chromium.launch({ executablePath: CHROMIUM, args });
+}
+
+/** The Vulkan driver Chromium ships (SwiftShader, on the CPU). */
+export const SWIFTSHADER_VULKAN_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/**
+ * Points this process's Vulkan loader at SwiftShader, so that onnxruntime-node's WebGPU provider (Dawn on
+ * Vulkan) runs without a GPU. Needs Debian's libvulkan1 and Chromium (tools/install-system-deps.sh); false
+ * when either is missing, an error under CI. Call before the first WebGPU session.
+ */
+export function useSoftwareVulkan(): boolean {
+  const loader = execFileSync('ldconfig', ['-p'], { encoding: 'utf8' }).includes('libvulkan.so.1');
+  if (!loader || !existsSync(SWIFTSHADER_VULKAN_ICD)) {
+    if (process.env.CI)
+      throw new Error('libvulkan1 or Chromium missing under CI (tools/install-system-deps.sh installs them)');
+    return false;
+  }
+  process.env.VK_ICD_FILENAMES ??= SWIFTSHADER_VULKAN_ICD;
+  return true;
 }

@@ -11,6 +11,7 @@ import {
 } from '@altclip/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../src/index.js';
+import { useSoftwareVulkan } from '../../../tools/chromium.js';
 import {
   expectClose,
   type GoldenCase,
@@ -20,6 +21,7 @@ import {
 } from '../../../tools/goldens.js';
 
 const suite = goldenSuite();
+const softwareVulkan = useSoftwareVulkan();
 const fullCases =
   suite?.cases.filter(
     (c) => c.entry.startsWith('AltCLIPModel') && !c.entry.startsWith('AltCLIPModel.') && c.outputs,
@@ -81,6 +83,16 @@ const setups: {
     options: { backend: 'ort-node', device: 'cpu' },
     cases: (c) => !c.weights_file,
   },
+  ...(softwareVulkan
+    ? [
+        {
+          // onnxruntime-node's WebGPU provider (Dawn) on SwiftShader's Vulkan: the GPU kernels, run on the CPU.
+          label: 'ort-node webgpu fused (SwiftShader Vulkan), model.safetensors',
+          options: { backend: 'ort-node', device: 'webgpu', backendOptions: { strictDevice: true } },
+          cases: (c: GoldenCase) => !c.weights_file,
+        } as const,
+      ]
+    : []),
   {
     label: 'ort-node cpu plain, model.safetensors',
     options: { backend: 'ort-node', backendOptions: { graph: 'plain' } },
