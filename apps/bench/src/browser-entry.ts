@@ -82,6 +82,8 @@ async function prepareRuntime(job: BrowserTargetJob): Promise<Record<string, unk
     return {};
   }
   if (job.backend === 'tfjs') {
+    // tfjs' webgpu backend registers itself on import, as in an application that uses it.
+    if (job.device === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
     const { setThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
     setThreadsCount(job.threads);
     return { wasmPaths: new URL('/tfjs-wasm/', location.href).href };

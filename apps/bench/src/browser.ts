@@ -27,6 +27,9 @@ const CHROMIUM_FLAGS = [
   // WebGL without a GPU: ANGLE on SwiftShader (software), which Chromium only allows when asked to.
   '--use-angle=swiftshader',
   '--enable-unsafe-swiftshader',
+  // WebGPU without a GPU: Dawn on SwiftShader's Vulkan (pages are served from 127.0.0.1, a secure context).
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
   // performance.memory rounds heavily unless asked for precise figures.
   '--enable-precise-memory-info',
 ];

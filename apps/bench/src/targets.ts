@@ -12,7 +12,7 @@ export interface Target {
 
 /** The devices each backend offers in each runtime (what the project's backend packages implement). */
 const DEVICES: Readonly<Record<Runtime, Readonly<Record<string, readonly Device[]>>>> = {
-  node: { 'ort-node': ['cpu', 'cuda'], 'ort-web': ['wasm'], tfjs: ['cpu', 'wasm'] },
+  node: { 'ort-node': ['cpu', 'cuda', 'webgpu'], 'ort-web': ['wasm'], tfjs: ['cpu', 'wasm'] },
   browser: { 'ort-web': ['wasm', 'webgpu', 'webgl'], tfjs: ['wasm', 'webgl', 'webgpu', 'cpu'] },
 };
 

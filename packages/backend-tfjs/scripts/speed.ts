@@ -1,13 +1,17 @@
 /**
- * BAAI/AltCLIP shapes (random weights): agreement and speed of tfjs wasm next to ort-node, in one run.
- * Run: npx vite-node -c vitest.config.ts scripts/speed.ts [--runs 5] [--layers 12] [--skip-text]
- * `--layers` sets the depth of both towers (default 12 of 24): every layer has the full-size shapes, but the
- * whole 24-layer tower does not fit wasm32's 4 GiB heap once XNNPACK has packed its copy of the weights
- * (measured ~120 MB of heap per vision layer on top of the 48 MB of weights). FLOPs are counted for the
- * depth used, so GFLOP/s and the tfjs / ort ratio carry over to the full depth.
- * Also times the tiny fixture model on tfjs cpu / wasm, and a 1024³ matMul on wasm and a 256³ one on cpu.
+ * BAAI/AltCLIP shapes (random weights): agreement and speed of tfjs wasm, threaded and single-threaded,
+ * next to ort-node, in one run.
+ * Run: npx vite-node -c vitest.config.ts scripts/speed.ts [--runs 5] [--layers 24] [--threads N] [--skip-text]
+ * `--layers` sets the depth of both towers (default: the full 24). `--threads` sets the threaded build's
+ * XNNPACK threads (default: the logical cores). Each tower is loaded once in ort-node and, one after the
+ * other, in tfjs wasm threaded and single-threaded (the wasm backend is restarted in between); each tfjs
+ * timing alternates run by run with ort-node's, so load from other processes falls on both alike and the
+ * ratios hold on a busy machine better than the absolute figures.
+ * Also times the tiny fixture model on tfjs cpu / wasm and a 1024³ matMul on wasm (threaded and 1 thread,
+ * alternating) and a 256³ one on cpu.
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ortNodeBackend } from '@altclip/backend-ort';
 import {
@@ -23,15 +27,21 @@ import {
   Tensor,
 } from '@altclip/core';
 import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { FIXTURES_DIR } from '../../../tools/fixtures.js';
-import { TfjsModel, tfjsBackend } from '../src/index.js';
+import { configureWasmThreads, TfjsModel, tfjsBackend } from '../src/index.js';
+import { onDevice, restartNodeWasm } from '../src/runtime.js';
+import { defaultWasmThreads } from '../src/wasm-node.js';
 
 tf.env().set('PROD', true);
 const args = process.argv.slice(2);
-const RUNS = Number(args[args.indexOf('--runs') + 1]) || 5;
+const option = (name: string) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
+const RUNS = option('--runs') || 5;
 const SKIP_TEXT = args.includes('--skip-text');
-const LAYERS = Number(args[args.indexOf('--layers') + 1]) || 12;
-const NO_GRAD = { outputHiddenStates: false, outputAttentions: false };
+const LAYERS = option('--layers') || 24;
+const THREADS = option('--threads') || defaultWasmThreads();
+const NO_OUTPUTS = { outputHiddenStates: false, outputAttentions: false };
+const started = performance.now();
 
 function pixels(batch: number, size: number, seed: number): Tensor<'float32'> {
   const next = createRandom(seed);
@@ -51,10 +61,9 @@ function ids(batch: number, length: number, vocab: number, seed: number): number
   );
 }
 
-/**
- * Median wall times of two workloads, in seconds, alternating them run by run after one warm-up each, so
- * that load from other processes on a shared machine falls on both alike.
- */
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Median wall times in seconds of two workloads, alternating run by run after one warm-up each. */
 async function timePair(
   runs: number,
   first: () => Promise<unknown>,
@@ -70,7 +79,6 @@ async function timePair(
       times[index].push((performance.now() - start) / 1000);
     }
   }
-  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
   return [median(times[0]), median(times[1])];
 }
 
@@ -83,14 +91,24 @@ async function time(runs: number, work: () => Promise<unknown>): Promise<number>
     await work();
     times.push((performance.now() - start) / 1000);
   }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  return median(times);
 }
 
-async function matMulGflops(device: Device, n: number): Promise<number> {
+/** Restarts tfjs' wasm backend with `threads` XNNPACK threads (1: tfjs' single-threaded build). */
+async function useWasmThreads(threads: number): Promise<void> {
+  configureWasmThreads(threads);
+  await restartNodeWasm();
+  await onDevice('wasm', () => undefined);
+  if (getThreadsCount() !== threads) {
+    throw new Error(`asked for ${threads} wasm threads, tfjs runs ${getThreadsCount()}`);
+  }
+}
+
+async function matMulGflops(device: Device, n: number, runs = 3): Promise<number> {
   await tf.setBackend(device);
   const a = tf.randomNormal([n, n]);
   const b = tf.randomNormal([n, n]);
-  const seconds = await time(3, async () => {
+  const seconds = await time(runs, async () => {
     const c = tf.matMul(a, b);
     await c.data();
     c.dispose();
@@ -100,33 +118,58 @@ async function matMulGflops(device: Device, n: number): Promise<number> {
   return (2 * n ** 3) / seconds / 1e9;
 }
 
-const results: Record<string, unknown> = {};
-const log = (line: string) => console.log(line);
+const results: Record<string, unknown> = { layers: LAYERS, threads: THREADS };
+const log = (line: string) =>
+  console.log(
+    `[${((performance.now() - started) / 1000).toFixed(0)} s, load ${loadavg()[0].toFixed(1)}] ${line}`,
+  );
+const round = (value: number) => Number(value.toPrecision(4));
 
 await tfjsBackend.init();
 await ortNodeBackend.init();
-results.matmul_gflops = {
-  wasm_1024: await matMulGflops('wasm', 1024),
-  cpu_256: await matMulGflops('cpu', 256),
-};
-log(`matMul GFLOP/s: ${JSON.stringify(results.matmul_gflops)}`);
 
-// Tiny fixture model: tfjs cpu and wasm.
+// 1024³ matMul, threaded and single-threaded wasm alternating (a backend restart between them).
+{
+  const gflops: Record<string, number[]> = { threaded: [], single: [] };
+  for (let round = 0; round < 3; round++) {
+    for (const [name, threads] of [
+      ['threaded', THREADS],
+      ['single', 1],
+    ] as const) {
+      await useWasmThreads(threads);
+      gflops[name].push(await matMulGflops('wasm', 1024));
+    }
+  }
+  results.matmul_gflops = {
+    [`wasm_1024_${THREADS}_threads`]: round(median(gflops.threaded)),
+    wasm_1024_1_thread: round(median(gflops.single)),
+    cpu_256: round(await matMulGflops('cpu', 256)),
+  };
+  log(`matMul GFLOP/s (median of 3 alternating rounds): ${JSON.stringify(results.matmul_gflops)}`);
+}
+
+// Tiny fixture model: tfjs cpu and wasm (threaded).
+await useWasmThreads(THREADS);
 const tinyDir = join(FIXTURES_DIR, 'models', 'tiny-altclip');
 const tinyConfig = AltCLIPConfig.fromJSON(JSON.parse(readFileSync(join(tinyDir, 'config.json'), 'utf8')));
-const tinyBoth = { text: true, vision: true, withProjection: true };
 for (const device of ['cpu', 'wasm'] as const) {
   const weights = await openSafetensors(join(tinyDir, 'model.safetensors'));
-  const model = await TfjsModel.load({ config: tinyConfig, weights, towers: tinyBoth, device });
+  const model = await TfjsModel.load({
+    config: tinyConfig,
+    weights,
+    towers: { text: true, vision: true, withProjection: true },
+    device,
+  });
   await weights.close();
   const vision = prepareVisionInputs(tinyConfig.visionConfig, { pixelValues: pixels(8, 30, 1) });
   const text = prepareTextInputs(tinyConfig.textConfig, { inputIds: ids(8, 16, 8002, 2) });
-  const imageSeconds = await time(5, () => model.runVision(vision, NO_GRAD));
-  const textSeconds = await time(5, () => model.runText(text, NO_GRAD));
-  results[`tiny_tfjs_${device}`] = { images_per_s: 8 / imageSeconds, texts_per_s: 8 / textSeconds };
-  log(
-    `tiny tfjs ${device}: ${(8 / imageSeconds).toFixed(1)} images/s, ${(8 / textSeconds).toFixed(1)} texts/s (batch 8)`,
-  );
+  const imageSeconds = await time(5, () => model.runVision(vision, NO_OUTPUTS));
+  const textSeconds = await time(5, () => model.runText(text, NO_OUTPUTS));
+  results[`tiny_tfjs_${device}`] = {
+    images_per_s: round(8 / imageSeconds),
+    texts_per_s: round(8 / textSeconds),
+  };
+  log(`tiny tfjs ${device}: ${JSON.stringify(results[`tiny_tfjs_${device}`])} (batch 8)`);
   await model.dispose();
 }
 
@@ -138,7 +181,7 @@ largeJson.text_config.num_hidden_layers = LAYERS;
 largeJson.vision_config.num_hidden_layers = LAYERS;
 const largeConfig = AltCLIPConfig.fromJSON(largeJson);
 
-/** FLOPs of the matrix products, 2 per multiply-add (the per-layer terms are multiply-adds), as the fixture README counts them. */
+/** FLOPs of the matrix products, 2 per multiply-add, as the fixture README counts them. */
 function visionFlops(): number {
   const v = largeConfig.visionConfig;
   const [D, I, P] = [v.hiddenSize, v.intermediateSize, v.patchSize];
@@ -156,90 +199,90 @@ log(
   `towers with ${LAYERS} layers: ${(visionFlops() / 1e9).toFixed(1)} GFLOP per image, ${((8 * textFlops(16)) / 1e9).toFixed(1)} GFLOP per 8 texts of 16 tokens`,
 );
 
-async function loadBoth(
-  part: 'text' | 'vision',
-): Promise<{ tfjs: BackendModel; ort: BackendModel; ortOneThread: BackendModel; load: number[] }> {
-  const towers = { text: part === 'text', vision: part === 'vision', withProjection: true };
-  const weights = createRandomWeights(largeConfig, {
-    seed: 5,
-    parts: { [part]: true, [part === 'text' ? 'vision' : 'text']: false },
-  });
-  const base = { config: largeConfig, weights, towers, dtype: 'fp32' as const };
-  let start = performance.now();
-  const tfjs = await tfjsBackend.loadModel({ ...base, device: 'wasm' });
-  const tfjsLoad = (performance.now() - start) / 1000;
-  start = performance.now();
-  const ort = await ortNodeBackend.loadModel({ ...base, device: 'cpu' });
-  const ortLoad = (performance.now() - start) / 1000;
-  // The same on one thread: tfjs wasm is single-threaded in Node.
-  const ortOneThread = await ortNodeBackend.loadModel({
-    ...base,
-    device: 'cpu',
-    backendOptions: { intraOpNumThreads: 1 },
-  });
-  return { tfjs, ort, ortOneThread, load: [tfjsLoad, ortLoad] };
+interface Workload {
+  readonly part: 'text' | 'vision';
+  /** Items per call and GFLOP per call. */
+  readonly items: number;
+  readonly gflop: number;
+  readonly unit: string;
+  /** One call, and the embeddings of a check batch. */
+  readonly run: (model: BackendModel) => Promise<unknown>;
+  readonly embeds: (model: BackendModel) => Promise<{ data: Float32Array; rows: number }>;
 }
 
-{
-  const { tfjs, ort, ortOneThread, load } = await loadBoth('vision');
-  log(`vision tower loaded: tfjs wasm ${load[0].toFixed(1)} s, ort-node ${load[1].toFixed(1)} s`);
-  const pair = prepareVisionInputs(largeConfig.visionConfig, { pixelValues: pixels(2, 224, 3) });
-  const [a, b] = [await tfjs.runVision(pair, NO_GRAD), await ort.runVision(pair, NO_GRAD)];
-  const cos = compareEmbeddings(a.features!.data, b.features!.data, a.features!.dims[0]).cosine;
-  const one = prepareVisionInputs(largeConfig.visionConfig, { pixelValues: pixels(1, 224, 4) });
-  const [tfjsSeconds, ortSeconds] = await timePair(
-    RUNS,
-    () => tfjs.runVision(one, NO_GRAD),
-    () => ort.runVision(one, NO_GRAD),
-  );
-  const [tfjsAgain, ortOneSeconds] = await timePair(
-    RUNS,
-    () => tfjs.runVision(one, NO_GRAD),
-    () => ortOneThread.runVision(one, NO_GRAD),
-  );
-  results.full_vision = {
-    tfjs_wasm_images_per_s_next_to_one_thread_ort: 1 / tfjsAgain,
-    ort_node_one_thread_images_per_s: 1 / ortOneSeconds,
-    ratio_to_one_thread_ort: ortOneSeconds / tfjsAgain,
-    cosine_image_embeds: cos,
-    tfjs_wasm_images_per_s: 1 / tfjsSeconds,
-    ort_node_images_per_s: 1 / ortSeconds,
-    ratio: ortSeconds / tfjsSeconds,
-    tfjs_wasm_gflops: visionFlops() / 1e9 / tfjsSeconds,
-    ort_node_gflops: visionFlops() / 1e9 / ortSeconds,
-  };
-  log(`full vision: ${JSON.stringify(results.full_vision)}`);
-  await tfjs.dispose();
+/** One tower in ort-node, then in tfjs wasm threaded and single-threaded, each timed next to ort-node. */
+async function compareTower(work: Workload): Promise<Record<string, number>> {
+  const towers = { text: work.part === 'text', vision: work.part === 'vision', withProjection: true };
+  const request = () => ({
+    config: largeConfig,
+    // Seeded: every load reads the same weights.
+    weights: createRandomWeights(largeConfig, { seed: 5, parts: towers }),
+    towers,
+    dtype: 'fp32' as const,
+  });
+  let start = performance.now();
+  const ort = await ortNodeBackend.loadModel({ ...request(), device: 'cpu' });
+  const figures: Record<string, number> = { ort_load_s: round((performance.now() - start) / 1000) };
+  const reference = await work.embeds(ort);
+  for (const [name, threads] of [
+    [`tfjs_wasm_${THREADS}_threads`, THREADS],
+    ['tfjs_wasm_1_thread', 1],
+  ] as const) {
+    await useWasmThreads(threads);
+    start = performance.now();
+    const tfjs = await tfjsBackend.loadModel({ ...request(), device: 'wasm' });
+    figures[`${name}_load_s`] = round((performance.now() - start) / 1000);
+    const embeds = await work.embeds(tfjs);
+    figures[`${name}_cosine`] = compareEmbeddings(embeds.data, reference.data, embeds.rows).cosine;
+    const [tfjsSeconds, ortSeconds] = await timePair(
+      RUNS,
+      () => work.run(tfjs),
+      () => work.run(ort),
+    );
+    figures[`${name}_${work.unit}_per_s`] = round(work.items / tfjsSeconds);
+    figures[`${name}_gflops`] = round(work.gflop / tfjsSeconds);
+    figures[`ort_next_to_${name}_${work.unit}_per_s`] = round(work.items / ortSeconds);
+    figures[`ort_next_to_${name}_gflops`] = round(work.gflop / ortSeconds);
+    figures[`${name}_ratio_to_ort`] = round(ortSeconds / tfjsSeconds);
+    log(
+      `${work.part} ${name}: ${round(work.items / tfjsSeconds)} ${work.unit}/s (${round(work.gflop / tfjsSeconds)} GFLOP/s), ort-node ${round(work.items / ortSeconds)} ${work.unit}/s (${round(work.gflop / ortSeconds)} GFLOP/s): ratio ${round(ortSeconds / tfjsSeconds)}, cosine ${figures[`${name}_cosine`]}`,
+    );
+    await tfjs.dispose();
+  }
   await ort.dispose();
-  await ortOneThread.dispose();
+  return figures;
 }
+
+const image = prepareVisionInputs(largeConfig.visionConfig, { pixelValues: pixels(1, 224, 4) });
+const checkImages = prepareVisionInputs(largeConfig.visionConfig, { pixelValues: pixels(2, 224, 3) });
+results.full_vision_batch_1 = await compareTower({
+  part: 'vision',
+  items: 1,
+  gflop: visionFlops() / 1e9,
+  unit: 'images',
+  run: (model) => model.runVision(image, NO_OUTPUTS),
+  embeds: async (model) => {
+    const features = (await model.runVision(checkImages, NO_OUTPUTS)).features!;
+    return { data: features.data, rows: features.dims[0] };
+  },
+});
 
 if (!SKIP_TEXT) {
-  const { tfjs, ort, ortOneThread, load } = await loadBoth('text');
-  await ortOneThread.dispose();
-  log(`text tower loaded: tfjs wasm ${load[0].toFixed(1)} s, ort-node ${load[1].toFixed(1)} s`);
   const texts = prepareTextInputs(largeConfig.textConfig, {
     inputIds: ids(8, 16, largeConfig.textConfig.vocabSize, 6),
   });
-  const [a, b] = [await tfjs.runText(texts, NO_GRAD), await ort.runText(texts, NO_GRAD)];
-  const cos = compareEmbeddings(a.features!.data, b.features!.data, a.features!.dims[0]).cosine;
-  const [tfjsSeconds, ortSeconds] = await timePair(
-    RUNS,
-    () => tfjs.runText(texts, NO_GRAD),
-    () => ort.runText(texts, NO_GRAD),
-  );
-  results.full_text = {
-    cosine_text_embeds: cos,
-    tfjs_wasm_texts_per_s: 8 / tfjsSeconds,
-    ort_node_texts_per_s: 8 / ortSeconds,
-    ratio: ortSeconds / tfjsSeconds,
-    tfjs_wasm_gflops: (8 * textFlops(16)) / 1e9 / tfjsSeconds,
-    ort_node_gflops: (8 * textFlops(16)) / 1e9 / ortSeconds,
-  };
-  log(`full text (8 x 16 tokens): ${JSON.stringify(results.full_text)}`);
-  await tfjs.dispose();
-  await ort.dispose();
+  results.full_text_8x16 = await compareTower({
+    part: 'text',
+    items: 8,
+    gflop: (8 * textFlops(16)) / 1e9,
+    unit: 'texts',
+    run: (model) => model.runText(texts, NO_OUTPUTS),
+    embeds: async (model) => {
+      const features = (await model.runText(texts, NO_OUTPUTS)).features!;
+      return { data: features.data, rows: features.dims[0] };
+    },
+  });
 }
 
-results.layers = LAYERS;
+results.seconds = round((performance.now() - started) / 1000);
 console.log(JSON.stringify(results, null, 2));

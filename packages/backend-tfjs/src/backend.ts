@@ -7,7 +7,11 @@ import { configureWasmPaths, configureWasmThreads, detectDevices, type WasmPaths
 export interface TfjsBackendOptions {
   /** Where tfjs-backend-wasm finds its `.wasm` files (browsers; Node finds them itself). */
   readonly wasmPaths?: WasmPaths;
-  /** Threads of the threaded wasm build (cross-origin isolated browsers); tfjs caps it at half the cores. */
+  /**
+   * XNNPACK threads of the threaded SIMD wasm build, fixed when the wasm backend starts. Node: default the
+   * logical cores (at most 8), 1 = the single-threaded build. Browsers (cross-origin isolated only): tfjs
+   * caps it at half the logical cores.
+   */
   readonly wasmThreads?: number;
 }
 

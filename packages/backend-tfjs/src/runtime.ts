@@ -1,4 +1,4 @@
-import { BackendError, type Device } from '@altclip/core';
+import { BackendError, type Device, InputError } from '@altclip/core';
 // The umbrella package: tfjs-core alone registers no gradients; this also brings the cpu and webgl backends.
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -21,13 +21,48 @@ export function configureWasmPaths(paths: WasmPaths): void {
   wasmPathsSet = true;
 }
 
+/** Threads asked for with `configureWasmThreads` (Node's default: the logical cores). */
+let wasmThreads: number | undefined;
+
 /**
- * Threads of tfjs' threaded wasm build (browsers with cross-origin isolation; Node always runs the
- * single-threaded build). tfjs caps it at half the logical cores (it assumes two hyperthreads per core)
- * and at 8, so a 2-core machine gets 1. Takes effect only before the first wasm model.
+ * Threads of tfjs' threaded SIMD wasm build: in Node the package starts that build itself (default: the
+ * logical cores; 1 = tfjs' single-threaded build); browsers get it when the page is cross-origin isolated,
+ * where tfjs caps it at half the logical cores and at 8. Takes effect only before the first wasm model.
  */
 export function configureWasmThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new InputError(`wasmThreads must be a positive integer, got ${threads}`);
+  }
+  wasmThreads = threads;
   setThreadsCount(threads);
+}
+
+let nodeWasmRegistered = false;
+
+/** Whether tfjs has started its wasm backend (its engine's registry holds started backends only). */
+function wasmStarted(): boolean {
+  return (tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm !== undefined;
+}
+
+/** Node: replaces tfjs' wasm factory by one that starts the threaded build, unless the app started wasm. */
+async function registerNodeWasmOnce(): Promise<void> {
+  if (nodeWasmRegistered || !isNode) return;
+  nodeWasmRegistered = true;
+  if (wasmStarted()) return;
+  // Node-only module; browser bundles map it to nothing (package.json `browser`) and never get here.
+  const { registerNodeWasm, defaultWasmThreads } = await import('./wasm-node.js');
+  registerNodeWasm(wasmThreads ?? defaultWasmThreads());
+}
+
+/**
+ * Node, for benchmarks: stops the wasm backend (disposing every tensor on it, so every wasm model) so that
+ * the next wasm model starts it again with the current `configureWasmThreads` setting.
+ */
+export async function restartNodeWasm(): Promise<void> {
+  if (!isNode) return;
+  const { registerNodeWasm, defaultWasmThreads } = await import('./wasm-node.js');
+  registerNodeWasm(wasmThreads ?? defaultWasmThreads());
+  nodeWasmRegistered = true;
 }
 
 async function defaultNodeWasmPaths(): Promise<void> {
@@ -78,7 +113,10 @@ export function onDevice<T>(device: Device, work: () => Promise<T> | T): Promise
 
 async function activate(device: Device): Promise<void> {
   if (tf.getBackend() === device) return;
-  if (device === 'wasm') await defaultNodeWasmPaths();
+  if (device === 'wasm') {
+    await defaultNodeWasmPaths();
+    await registerNodeWasmOnce();
+  }
   let ok = false;
   let cause: unknown;
   try {

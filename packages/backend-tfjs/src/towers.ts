@@ -69,37 +69,44 @@ export function textTower(
   for (let i = 0; i < config.numHiddenLayers; i++) {
     const layer = `${prefix}encoder.layer.${i}.`;
     const w = (name: string) => p.get(`${layer}${name}`);
-    const { context, probs } = attention(
-      linear(x, w('attention.self.query.weight'), w('attention.self.query.bias')),
-      linear(x, w('attention.self.key.weight'), w('attention.self.key.bias')),
-      linear(x, w('attention.self.value.weight'), w('attention.self.value.bias')),
-      config.numAttentionHeads,
-      mask,
-      config.attentionProbsDropoutProb,
-      ctx,
-    );
-    if (options.outputAttentions) attentions.push(probs());
-    const attended = dropout(
-      linear(context, w('attention.output.dense.weight'), w('attention.output.dense.bias')),
-      config.hiddenDropoutProb,
-      ctx,
-    );
-    const a = layerNorm(
-      tf.add(attended, x),
-      w('attention.output.LayerNorm.weight'),
-      w('attention.output.LayerNorm.bias'),
-      eps,
-    );
-    const inner = activation(
-      linear(a, w('intermediate.dense.weight'), w('intermediate.dense.bias')),
-      config.hiddenAct,
-    );
-    const out = dropout(
-      linear(inner, w('output.dense.weight'), w('output.dense.bias')),
-      config.hiddenDropoutProb,
-      ctx,
-    );
-    x = layerNorm(tf.add(out, a), w('output.LayerNorm.weight'), w('output.LayerNorm.bias'), eps);
+    const input = x;
+    // Each layer in its own tidy: the call's outer tidy would keep every intermediate of every layer
+    // (~58 MB per ViT-L layer at batch 1) until the end; only the layer output (and probs) leave it.
+    const step = tf.tidy(() => {
+      const { context, probs } = attention(
+        linear(input, w('attention.self.query.weight'), w('attention.self.query.bias')),
+        linear(input, w('attention.self.key.weight'), w('attention.self.key.bias')),
+        linear(input, w('attention.self.value.weight'), w('attention.self.value.bias')),
+        config.numAttentionHeads,
+        mask,
+        config.attentionProbsDropoutProb,
+        ctx,
+      );
+      const attended = dropout(
+        linear(context, w('attention.output.dense.weight'), w('attention.output.dense.bias')),
+        config.hiddenDropoutProb,
+        ctx,
+      );
+      const a = layerNorm(
+        tf.add(attended, input),
+        w('attention.output.LayerNorm.weight'),
+        w('attention.output.LayerNorm.bias'),
+        eps,
+      );
+      const inner = activation(
+        linear(a, w('intermediate.dense.weight'), w('intermediate.dense.bias')),
+        config.hiddenAct,
+      );
+      const out = dropout(
+        linear(inner, w('output.dense.weight'), w('output.dense.bias')),
+        config.hiddenDropoutProb,
+        ctx,
+      );
+      const next = layerNorm(tf.add(out, a), w('output.LayerNorm.weight'), w('output.LayerNorm.bias'), eps);
+      return options.outputAttentions ? [next, probs()] : [next];
+    });
+    x = step[0];
+    if (options.outputAttentions) attentions.push(step[1]);
     hiddenStates.push(x);
   }
   const normed = layerNorm(x, p.get('text_model.pre_LN.weight'), p.get('text_model.pre_LN.bias'), eps);
@@ -167,21 +174,31 @@ export function visionTower(
   for (let i = 0; i < config.numHiddenLayers; i++) {
     const layer = `${prefix}encoder.layers.${i}.`;
     const w = (name: string) => p.get(`${layer}${name}`);
-    const h = layerNorm(x, w('layer_norm1.weight'), w('layer_norm1.bias'), eps);
-    const { context, probs } = attention(
-      linear(h, w('self_attn.q_proj.weight'), w('self_attn.q_proj.bias')),
-      linear(h, w('self_attn.k_proj.weight'), w('self_attn.k_proj.bias')),
-      linear(h, w('self_attn.v_proj.weight'), w('self_attn.v_proj.bias')),
-      config.numAttentionHeads,
-      undefined,
-      config.attentionDropout,
-      ctx,
-    );
-    if (options.outputAttentions) attentions.push(probs());
-    x = tf.add(x, linear(context, w('self_attn.out_proj.weight'), w('self_attn.out_proj.bias')));
-    const m = layerNorm(x, w('layer_norm2.weight'), w('layer_norm2.bias'), eps);
-    const inner = activation(linear(m, w('mlp.fc1.weight'), w('mlp.fc1.bias')), config.hiddenAct);
-    x = tf.add(x, linear(inner, w('mlp.fc2.weight'), w('mlp.fc2.bias')));
+    const input = x;
+    // Each layer in its own tidy: the call's outer tidy would keep every intermediate of every layer
+    // (~58 MB per ViT-L layer at batch 1) until the end; only the layer output (and probs) leave it.
+    const step = tf.tidy(() => {
+      const h = layerNorm(input, w('layer_norm1.weight'), w('layer_norm1.bias'), eps);
+      const { context, probs } = attention(
+        linear(h, w('self_attn.q_proj.weight'), w('self_attn.q_proj.bias')),
+        linear(h, w('self_attn.k_proj.weight'), w('self_attn.k_proj.bias')),
+        linear(h, w('self_attn.v_proj.weight'), w('self_attn.v_proj.bias')),
+        config.numAttentionHeads,
+        undefined,
+        config.attentionDropout,
+        ctx,
+      );
+      const attended = tf.add(
+        input,
+        linear(context, w('self_attn.out_proj.weight'), w('self_attn.out_proj.bias')),
+      );
+      const m = layerNorm(attended, w('layer_norm2.weight'), w('layer_norm2.bias'), eps);
+      const inner = activation(linear(m, w('mlp.fc1.weight'), w('mlp.fc1.bias')), config.hiddenAct);
+      const next = tf.add(attended, linear(inner, w('mlp.fc2.weight'), w('mlp.fc2.bias')));
+      return options.outputAttentions ? [next, probs()] : [next];
+    });
+    x = step[0];
+    if (options.outputAttentions) attentions.push(step[1]);
     hiddenStates.push(x);
   }
   const poolerOutput = layerNorm(

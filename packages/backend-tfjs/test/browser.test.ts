@@ -26,14 +26,15 @@ describe.skipIf(!suite || !haveChromium())('tiny goldens in headless Chromium', 
     server = await serve(await bundle(join(import.meta.dirname, 'browser', 'entry.ts')), {
       tiny: suite!.modelDir,
     });
-    browser = await launchChromium({ softwareGL: true });
+    // WebGL and WebGPU both run on SwiftShader here (no GPU).
+    browser = await launchChromium({ softwareGL: true, webgpu: true });
   });
   afterAll(async () => {
     await browser?.close();
     await new Promise((done) => server?.close(done));
   });
 
-  it.each(['webgl', 'wasm'])('%s matches every tower and full-model golden', async (device) => {
+  it.each(['webgl', 'wasm', 'webgpu'])('%s matches every tower and full-model golden', async (device) => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
@@ -103,49 +104,53 @@ describe.skipIf(!suite || !haveChromium())('tiny goldens in headless Chromium', 
     expect(checked).toBeGreaterThan(100);
   });
 
-  it('webgl trains: the loss and gradients of the cpu backend, and Adam steps lower the loss', async () => {
-    const page = await browser.newPage();
-    const { port } = server.address() as AddressInfo;
-    await page.goto(`http://127.0.0.1:${port}/`);
-    await page.waitForFunction(() => 'train' in globalThis);
-    const run = (await page.evaluate(() =>
-      (globalThis as unknown as { train: (device: string) => Promise<unknown> }).train('webgl'),
-    )) as { losses: number[]; grad: number[]; remaining: number };
-    await page.close();
-    // The same computation in Node on the cpu backend.
-    const data = await readGoldenTensors(
-      suite!,
-      suite!.cases.find((c) => c.name === 'full_3x3_loss') as GoldenCase,
-    );
-    const weights = await openSafetensors(join(suite!.modelDir, 'model.safetensors'));
-    const model = await TfjsModel.load({
-      config: tinyConfig(suite!),
-      weights,
-      towers: { text: true, vision: true, withProjection: true },
-      device: 'cpu',
-    });
-    await weights.close();
-    const trainer = createTrainer(model, { training: false });
-    const batch = {
-      inputIds: data.get('input_ids') as Tensor,
-      attentionMask: data.get('attention_mask') as Tensor,
-      pixelValues: data.get('pixel_values') as Tensor<'float32'>,
-    };
-    const { loss, grads } = await trainer.lossAndGrads(batch);
-    trainer.dispose();
-    await model.dispose();
-    expect(run.losses[0]).toBeCloseTo(loss, 4);
-    const expected = grads.get('text_model.roberta.encoder.layer.0.attention.self.query.weight') as Tensor;
-    expectClose(
-      new Tensor('float32', Float32Array.from(run.grad), expected.dims),
-      expected,
-      { atol: 1e-5, rtol: 1e-3 },
-      'webgl gradient',
-    );
-    expect(run.losses[1]).toBeLessThan(run.losses[0]);
-    expect(run.remaining).toBe(0);
-    console.info(
-      `[tfjs webgl training] loss ${run.losses[0].toFixed(4)} -> ${run.losses[1].toFixed(4)} after 5 Adam steps`,
-    );
-  });
+  it.each(['webgl', 'webgpu'])(
+    '%s trains: the loss and gradients of the cpu backend, and Adam steps lower the loss',
+    async (device) => {
+      const page = await browser.newPage();
+      const { port } = server.address() as AddressInfo;
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.waitForFunction(() => 'train' in globalThis);
+      const run = (await page.evaluate(
+        (on) => (globalThis as unknown as { train: (device: string) => Promise<unknown> }).train(on),
+        device,
+      )) as { losses: number[]; grad: number[]; remaining: number };
+      await page.close();
+      // The same computation in Node on the cpu backend.
+      const data = await readGoldenTensors(
+        suite!,
+        suite!.cases.find((c) => c.name === 'full_3x3_loss') as GoldenCase,
+      );
+      const weights = await openSafetensors(join(suite!.modelDir, 'model.safetensors'));
+      const model = await TfjsModel.load({
+        config: tinyConfig(suite!),
+        weights,
+        towers: { text: true, vision: true, withProjection: true },
+        device: 'cpu',
+      });
+      await weights.close();
+      const trainer = createTrainer(model, { training: false });
+      const batch = {
+        inputIds: data.get('input_ids') as Tensor,
+        attentionMask: data.get('attention_mask') as Tensor,
+        pixelValues: data.get('pixel_values') as Tensor<'float32'>,
+      };
+      const { loss, grads } = await trainer.lossAndGrads(batch);
+      trainer.dispose();
+      await model.dispose();
+      expect(run.losses[0]).toBeCloseTo(loss, 4);
+      const expected = grads.get('text_model.roberta.encoder.layer.0.attention.self.query.weight') as Tensor;
+      expectClose(
+        new Tensor('float32', Float32Array.from(run.grad), expected.dims),
+        expected,
+        { atol: 1e-5, rtol: 1e-3 },
+        `${device} gradient`,
+      );
+      expect(run.losses[1]).toBeLessThan(run.losses[0]);
+      expect(run.remaining).toBe(0);
+      console.info(
+        `[tfjs ${device} training] loss ${run.losses[0].toFixed(4)} -> ${run.losses[1].toFixed(4)} after 5 Adam steps`,
+      );
+    },
+  );
 });

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   type AltCLIPConfig,
@@ -10,6 +11,7 @@ import {
   Tensor,
 } from '@altclip/core';
 import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   expectClose,
@@ -52,7 +54,13 @@ for (const device of ['cpu', 'wasm'] as const) {
     afterAll(async () => {
       await model?.dispose();
       await fp16Model?.dispose();
-      console.info(`[tfjs ${device}] max abs error per output kind: ${JSON.stringify(maxErrors)}`);
+      const threads = device === 'wasm' ? ` (${getThreadsCount()} threads)` : '';
+      console.info(`[tfjs ${device}${threads}] max abs error per output kind: ${JSON.stringify(maxErrors)}`);
+    });
+
+    it.runIf(device === 'wasm')("runs tfjs' threaded build in Node, one thread per logical core", () => {
+      // The single-threaded build reports 1; the package starts the threaded one itself (wasm-node.ts).
+      expect(getThreadsCount()).toBe(Math.min(availableParallelism(), 8));
     });
 
     it.each(runnable.map((c) => [c.name, c] as const))('%s', async (_name, c) => {

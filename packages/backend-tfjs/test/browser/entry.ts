@@ -1,7 +1,10 @@
-// Bundled by test/browser.test.ts for headless Chromium: runs the tiny goldens on a browser tfjs device.
+// Bundled by test/browser.test.ts for headless Chromium: runs the tiny goldens on a browser tfjs device
+// (webgl, wasm, webgpu).
 import { AltCLIPConfig, type Device, readSafetensors, type Tensor } from '@altclip/core';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+// Registers tfjs' webgpu backend, as an application that wants WebGPU does.
+import '@tensorflow/tfjs-backend-webgpu';
 import {
   configureWasmPaths,
   configureWasmThreads,
