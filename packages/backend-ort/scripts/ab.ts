@@ -3,7 +3,8 @@
  * (so that load from other work hits every configuration alike):
  *   node scripts/run.mjs ab [--tower vision|text] [--batch 8] [--rounds 5] [--dir DIR]
  *     [--only plain-fp32,fused-fp32,fused+packed-int8,...]
- * A configuration is `graph[+packed][+skip]-dtype`. Prints the median seconds per call and each
+ * A configuration is `graph[+packed|+mha][+skip]-dtype` (`+packed` / `+mha`: packed attention on / off, else
+ * the backend's default for the dtype). Prints the median seconds per call and each
  * configuration's speed relative to the first one.
  */
 import { readFileSync } from 'node:fs';
@@ -40,7 +41,7 @@ for (const name of names) {
       cacheDir: join(dir, 'cache'),
       backendOptions: {
         graph: graph.split('+')[0],
-        packedAttention: graph.includes('+packed'),
+        packedAttention: graph.includes('+packed') ? true : graph.includes('+mha') ? false : undefined,
         skipLayerNorm: graph.includes('+skip'),
       },
     }),

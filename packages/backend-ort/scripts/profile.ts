@@ -18,7 +18,7 @@ const model = (await ortNodeBackend.loadModel({
   dtype: dtype as 'fp32',
   backendOptions: {
     graph: graph.split('+')[0],
-    packedAttention: graph.includes('+packed'),
+    packedAttention: graph.includes('+packed') ? true : graph.includes('+mha') ? false : undefined,
     skipLayerNorm: graph.includes('+skip'),
   },
   cacheDir: join(dir, 'cache'),

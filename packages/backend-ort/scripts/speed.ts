@@ -128,7 +128,7 @@ async function measure(dir: string, graph: string, dtype: 'fp32' | 'int8', repea
     cacheDir: join(dir, 'cache'),
     backendOptions: {
       graph: graph.split('+')[0],
-      packedAttention: graph.includes('+packed'),
+      packedAttention: graph.includes('+packed') ? true : graph.includes('+mha') ? false : undefined,
       skipLayerNorm: graph.includes('+skip'),
       allowSpinning: false,
     },

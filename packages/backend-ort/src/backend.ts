@@ -24,7 +24,8 @@ import type { OrtRuntime, SessionSettings } from './runtime.js';
  * - `skipLayerNorm`: fused graphs use com.microsoft SkipLayerNormalization (off: slower than
  *   Add + LayerNormalization on onnxruntime-node's CPU provider, kept for measurements);
  * - `packedAttention`: fused graphs use com.microsoft `Attention` / `QAttention` over concatenated Q/K/V
- *   weights instead of three linears and `MultiHeadAttention`.
+ *   weights instead of three linears and `MultiHeadAttention` (default: on for int8, where `QAttention`
+ *   measured 6-12 % faster on the image tower; off otherwise, where it made no difference).
  */
 export interface OrtBackendOptions {
   readonly graph?: GraphKind | 'export';
@@ -108,7 +109,7 @@ export class OrtBackend implements Backend {
     }
     return new GraphModel(this.runtime, request, graph, settings, {
       skipLayerNorm: options.skipLayerNorm,
-      packedAttention: options.packedAttention,
+      packedAttention: options.packedAttention ?? request.dtype === 'int8',
     });
   }
 }

@@ -95,7 +95,7 @@ describe.skipIf(!suite)('loading, weights and dtypes', () => {
     ['ort-web wasm', ortWebBackend, 'wasm'],
   ] as const) {
     it(`${label}: fp16 and int8 embeddings stay close to fp32 (cosine)`, async () => {
-      const run = async (dtype: 'fp32' | 'fp16' | 'int8', packedAttention = false) => {
+      const run = async (dtype: 'fp32' | 'fp16' | 'int8', packedAttention?: boolean) => {
         const model = await backend.loadModel(
           loadRequest(tinyConfig(suite!), weights, {
             dtype,
