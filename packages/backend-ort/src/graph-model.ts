@@ -49,6 +49,21 @@ function numbered(result: Record<string, OrtTensor>, stem: string): Tensor<'floa
   return out;
 }
 
+/** A tower's outputs from a session result (the graphs name them as `addOutputs` in graph/towers.ts does). */
+function towerOutputs(
+  result: Record<string, OrtTensor>,
+  embedsName: 'text_embeds' | 'image_embeds',
+  options: TowerRunOptions,
+): TextTowerOutputs & VisionTowerOutputs {
+  return {
+    lastHiddenState: fromOrtTensor(result.last_hidden_state),
+    poolerOutput: fromOrtTensor(result.pooler_output),
+    features: result[embedsName] ? fromOrtTensor(result[embedsName]) : undefined,
+    hiddenStates: options.outputHiddenStates ? numbered(result, 'hidden_states') : undefined,
+    attentions: options.outputAttentions ? numbered(result, 'attentions') : undefined,
+  };
+}
+
 /**
  * A model whose ONNX graphs are built here from the config and the checkpoint. Sessions are created on
  * first use per tower and variant, then reused; the weights are placed once per tower and shared by the
@@ -163,14 +178,11 @@ export class GraphModel implements BackendModel {
     if (embeds) feeds.inputs_embeds = toOrtTensor(rt, inputs.inputsEmbeds!);
     else if (inputs.inputIds) feeds.input_ids = toOrtTensor(rt, inputs.inputIds);
     else throw new InputError('text inputs need input_ids or inputs_embeds');
-    const result = await this.#run(entry, feeds, [...entry.session.outputNames]);
-    return {
-      lastHiddenState: fromOrtTensor(result.last_hidden_state),
-      poolerOutput: fromOrtTensor(result.pooler_output),
-      features: result.text_embeds ? fromOrtTensor(result.text_embeds) : undefined,
-      hiddenStates: options.outputHiddenStates ? numbered(result, 'hidden_states') : undefined,
-      attentions: options.outputAttentions ? numbered(result, 'attentions') : undefined,
-    };
+    return towerOutputs(
+      await this.#run(entry, feeds, [...entry.session.outputNames]),
+      'text_embeds',
+      options,
+    );
   }
 
   /** The position table for a grid: the checkpoint's at the native size, a bicubic resize otherwise. */
@@ -221,14 +233,11 @@ export class GraphModel implements BackendModel {
         vision.hiddenSize,
       ]),
     };
-    const result = await this.#run(entry, feeds, [...entry.session.outputNames]);
-    return {
-      lastHiddenState: fromOrtTensor(result.last_hidden_state),
-      poolerOutput: fromOrtTensor(result.pooler_output),
-      features: result.image_embeds ? fromOrtTensor(result.image_embeds) : undefined,
-      hiddenStates: options.outputHiddenStates ? numbered(result, 'hidden_states') : undefined,
-      attentions: options.outputAttentions ? numbered(result, 'attentions') : undefined,
-    };
+    return towerOutputs(
+      await this.#run(entry, feeds, [...entry.session.outputNames]),
+      'image_embeds',
+      options,
+    );
   }
 
   async dispose(): Promise<void> {

@@ -64,52 +64,46 @@ export function textTower(
   x = dropout(x, config.hiddenDropoutProb, ctx);
   const [batch, length] = inputs.attentionMask.shape;
   const mask = tf.reshape(tf.mul(tf.sub(1, inputs.attentionMask), FLOAT32_MIN), [batch, 1, 1, length]);
-  const hiddenStates = [x];
-  const attentions: tf.Tensor[] = [];
-  for (let i = 0; i < config.numHiddenLayers; i++) {
-    const layer = `${prefix}encoder.layer.${i}.`;
-    const w = (name: string) => p.get(`${layer}${name}`);
-    const input = x;
-    // Each layer in its own tidy: the call's outer tidy would keep every intermediate of every layer
-    // (~58 MB per ViT-L layer at batch 1) until the end; only the layer output (and probs) leave it.
-    const step = tf.tidy(() => {
-      const { context, probs } = attention(
-        linear(input, w('attention.self.query.weight'), w('attention.self.query.bias')),
-        linear(input, w('attention.self.key.weight'), w('attention.self.key.bias')),
-        linear(input, w('attention.self.value.weight'), w('attention.self.value.bias')),
-        config.numAttentionHeads,
-        mask,
-        config.attentionProbsDropoutProb,
-        ctx,
-      );
-      const attended = dropout(
-        linear(context, w('attention.output.dense.weight'), w('attention.output.dense.bias')),
-        config.hiddenDropoutProb,
-        ctx,
-      );
-      const a = layerNorm(
-        tf.add(attended, input),
-        w('attention.output.LayerNorm.weight'),
-        w('attention.output.LayerNorm.bias'),
-        eps,
-      );
-      const inner = activation(
-        linear(a, w('intermediate.dense.weight'), w('intermediate.dense.bias')),
-        config.hiddenAct,
-      );
-      const out = dropout(
-        linear(inner, w('output.dense.weight'), w('output.dense.bias')),
-        config.hiddenDropoutProb,
-        ctx,
-      );
-      const next = layerNorm(tf.add(out, a), w('output.LayerNorm.weight'), w('output.LayerNorm.bias'), eps);
-      return options.outputAttentions ? [next, probs()] : [next];
-    });
-    x = step[0];
-    if (options.outputAttentions) attentions.push(step[1]);
-    hiddenStates.push(x);
-  }
-  const normed = layerNorm(x, p.get('text_model.pre_LN.weight'), p.get('text_model.pre_LN.bias'), eps);
+  const encoded = encoderLayers(x, config.numHiddenLayers, options.outputAttentions, (input, i) => {
+    const w = (name: string) => p.get(`${prefix}encoder.layer.${i}.${name}`);
+    const { context, probs } = attention(
+      linear(input, w('attention.self.query.weight'), w('attention.self.query.bias')),
+      linear(input, w('attention.self.key.weight'), w('attention.self.key.bias')),
+      linear(input, w('attention.self.value.weight'), w('attention.self.value.bias')),
+      config.numAttentionHeads,
+      mask,
+      config.attentionProbsDropoutProb,
+      ctx,
+    );
+    const attended = dropout(
+      linear(context, w('attention.output.dense.weight'), w('attention.output.dense.bias')),
+      config.hiddenDropoutProb,
+      ctx,
+    );
+    const a = layerNorm(
+      tf.add(attended, input),
+      w('attention.output.LayerNorm.weight'),
+      w('attention.output.LayerNorm.bias'),
+      eps,
+    );
+    const inner = activation(
+      linear(a, w('intermediate.dense.weight'), w('intermediate.dense.bias')),
+      config.hiddenAct,
+    );
+    const out = dropout(
+      linear(inner, w('output.dense.weight'), w('output.dense.bias')),
+      config.hiddenDropoutProb,
+      ctx,
+    );
+    const output = layerNorm(tf.add(out, a), w('output.LayerNorm.weight'), w('output.LayerNorm.bias'), eps);
+    return { output, probs };
+  });
+  const normed = layerNorm(
+    encoded.output,
+    p.get('text_model.pre_LN.weight'),
+    p.get('text_model.pre_LN.bias'),
+    eps,
+  );
   const lastHiddenState = linear(
     normed,
     p.get('text_model.transformation.weight'),
@@ -120,8 +114,8 @@ export function textTower(
     lastHiddenState,
     poolerOutput,
     features: options.withProjection ? linear(poolerOutput, p.get('text_projection.weight')) : undefined,
-    hiddenStates: options.outputHiddenStates ? hiddenStates : undefined,
-    attentions: options.outputAttentions ? attentions : undefined,
+    hiddenStates: options.outputHiddenStates ? encoded.hiddenStates : undefined,
+    attentions: options.outputAttentions ? encoded.attentions : undefined,
   };
 }
 
@@ -163,57 +157,72 @@ export function visionTower(
   const table = p.get(`${prefix}embeddings.position_embedding.weight`);
   const positions = positionTable(table, gridHeight, gridWidth, height === width, interpolatePosEncoding);
   const embeddings = tf.add(tf.concat([classEmbeds, patchEmbeds], 1), positions);
-  let x = layerNorm(
+  const x = layerNorm(
     embeddings,
     p.get(`${prefix}pre_layrnorm.weight`),
     p.get(`${prefix}pre_layrnorm.bias`),
     eps,
   );
-  const hiddenStates = [x];
-  const attentions: tf.Tensor[] = [];
-  for (let i = 0; i < config.numHiddenLayers; i++) {
-    const layer = `${prefix}encoder.layers.${i}.`;
-    const w = (name: string) => p.get(`${layer}${name}`);
-    const input = x;
-    // Each layer in its own tidy: the call's outer tidy would keep every intermediate of every layer
-    // (~58 MB per ViT-L layer at batch 1) until the end; only the layer output (and probs) leave it.
-    const step = tf.tidy(() => {
-      const h = layerNorm(input, w('layer_norm1.weight'), w('layer_norm1.bias'), eps);
-      const { context, probs } = attention(
-        linear(h, w('self_attn.q_proj.weight'), w('self_attn.q_proj.bias')),
-        linear(h, w('self_attn.k_proj.weight'), w('self_attn.k_proj.bias')),
-        linear(h, w('self_attn.v_proj.weight'), w('self_attn.v_proj.bias')),
-        config.numAttentionHeads,
-        undefined,
-        config.attentionDropout,
-        ctx,
-      );
-      const attended = tf.add(
-        input,
-        linear(context, w('self_attn.out_proj.weight'), w('self_attn.out_proj.bias')),
-      );
-      const m = layerNorm(attended, w('layer_norm2.weight'), w('layer_norm2.bias'), eps);
-      const inner = activation(linear(m, w('mlp.fc1.weight'), w('mlp.fc1.bias')), config.hiddenAct);
-      const next = tf.add(attended, linear(inner, w('mlp.fc2.weight'), w('mlp.fc2.bias')));
-      return options.outputAttentions ? [next, probs()] : [next];
-    });
-    x = step[0];
-    if (options.outputAttentions) attentions.push(step[1]);
-    hiddenStates.push(x);
-  }
+  const encoded = encoderLayers(x, config.numHiddenLayers, options.outputAttentions, (input, i) => {
+    const w = (name: string) => p.get(`${prefix}encoder.layers.${i}.${name}`);
+    const h = layerNorm(input, w('layer_norm1.weight'), w('layer_norm1.bias'), eps);
+    const { context, probs } = attention(
+      linear(h, w('self_attn.q_proj.weight'), w('self_attn.q_proj.bias')),
+      linear(h, w('self_attn.k_proj.weight'), w('self_attn.k_proj.bias')),
+      linear(h, w('self_attn.v_proj.weight'), w('self_attn.v_proj.bias')),
+      config.numAttentionHeads,
+      undefined,
+      config.attentionDropout,
+      ctx,
+    );
+    const attended = tf.add(
+      input,
+      linear(context, w('self_attn.out_proj.weight'), w('self_attn.out_proj.bias')),
+    );
+    const m = layerNorm(attended, w('layer_norm2.weight'), w('layer_norm2.bias'), eps);
+    const inner = activation(linear(m, w('mlp.fc1.weight'), w('mlp.fc1.bias')), config.hiddenAct);
+    return { output: tf.add(attended, linear(inner, w('mlp.fc2.weight'), w('mlp.fc2.bias'))), probs };
+  });
   const poolerOutput = layerNorm(
-    firstToken(x),
+    firstToken(encoded.output),
     p.get(`${prefix}post_layernorm.weight`),
     p.get(`${prefix}post_layernorm.bias`),
     eps,
   );
   return {
-    lastHiddenState: x,
+    lastHiddenState: encoded.output,
     poolerOutput,
     features: options.withProjection ? linear(poolerOutput, p.get('visual_projection.weight')) : undefined,
-    hiddenStates: options.outputHiddenStates ? hiddenStates : undefined,
-    attentions: options.outputAttentions ? attentions : undefined,
+    hiddenStates: options.outputHiddenStates ? encoded.hiddenStates : undefined,
+    attentions: options.outputAttentions ? encoded.attentions : undefined,
   };
+}
+
+/**
+ * Runs `count` encoder layers from `input`, each in its own `tf.tidy`: the call's outer tidy would keep every
+ * intermediate of every layer (~58 MB per ViT-L layer at batch 1) until the end; only each layer's output
+ * (and its attention probabilities, when asked for) leave it.
+ */
+function encoderLayers(
+  input: tf.Tensor,
+  count: number,
+  withAttentions: boolean,
+  layer: (input: tf.Tensor, index: number) => { output: tf.Tensor; probs: () => tf.Tensor },
+): { output: tf.Tensor; hiddenStates: tf.Tensor[]; attentions: tf.Tensor[] } {
+  let x = input;
+  const hiddenStates = [x];
+  const attentions: tf.Tensor[] = [];
+  for (let i = 0; i < count; i++) {
+    const current = x;
+    const [output, probs] = tf.tidy(() => {
+      const step = layer(current, i);
+      return withAttentions ? [step.output, step.probs()] : [step.output];
+    });
+    x = output;
+    hiddenStates.push(x);
+    if (probs) attentions.push(probs);
+  }
+  return { output: x, hiddenStates, attentions };
 }
 
 /** The position table added to the embeddings for a `gh × gw` grid. */

@@ -37,7 +37,6 @@ interface SelfAttentionLayer {
   readonly query: string;
   readonly key: string;
   readonly value: string;
-  readonly batchSeq: string;
   readonly heads: number;
   readonly hidden: number;
   readonly scaleBeforeMatMul: boolean;
@@ -139,11 +138,17 @@ class TowerOps {
     return g.op('Reshape', [y, g.constantInt64('tokens_width', [-1, out])]);
   }
 
+  /** The int64 `[B, L]` shape given by `setBatchSeq`. */
+  get #batchSeqName(): string {
+    if (!this.#batchSeq) throw new Error('setBatchSeq must come before the first layer');
+    return this.#batchSeq;
+  }
+
+  /** The int64 shape `[B, L, width]` of the token stream viewed as 3-D (one Concat per width). */
   #streamShape(width: number): string {
     let name = this.#streamShapes.get(width);
     if (!name) {
-      if (!this.#batchSeq) throw new Error('setBatchSeq must come before the first linear layer');
-      name = this.g.op('Concat', [this.#batchSeq, this.g.constantInt64('width', [width])], {
+      name = this.g.op('Concat', [this.#batchSeqName, this.g.constantInt64('width', [width])], {
         axis: { i: 0 },
       });
       this.#streamShapes.set(width, name);
@@ -293,32 +298,31 @@ class TowerOps {
   }
 
   /**
-   * Multi-head attention over `[tokens, hidden]` projections; `batchSeq` is the int64 `[B, L]` shape.
+   * Multi-head attention over `[tokens, hidden]` projections.
    * `mask.bias` (`[B, 1, 1, L]` additive) masks keys; packed attention takes `mask.int32` (`[B, L]`).
    */
   attention(
     q: string,
     k: string,
     v: string,
-    shape: { batchSeq: string; heads: number; hidden: number; scaleBeforeMatMul: boolean },
+    shape: { heads: number; hidden: number; scaleBeforeMatMul: boolean },
     mask?: { bias: string; int32: string },
   ): { context: string; probabilities?: string } {
     const g = this.g;
     const { heads, hidden } = shape;
     const headDim = hidden / heads;
     if (this.fused && !this.#options.outputAttentions) {
-      const to3d = g.op('Concat', [shape.batchSeq, g.constantInt64('hidden', [hidden])], { axis: { i: 0 } });
-      const [q3, k3, v3] = [q, k, v].map((t) => g.op('Reshape', [t, to3d]));
+      const [q3, k3, v3] = [q, k, v].map((t) => g.op('Reshape', [t, this.#streamShape(hidden)]));
       const inputs = [q3, k3, v3];
       // An additive attention_bias rather than key_padding_mask: onnxruntime-web's WebGPU kernel refuses the latter.
-      if (mask) inputs.push('', '', this.#squareMask(mask.bias, shape.batchSeq, heads));
+      if (mask) inputs.push('', '', this.#squareMask(mask.bias, heads));
       const [context] = g.contrib('MultiHeadAttention', inputs, {
         num_heads: { i: heads },
         mask_filter_value: { f: FLOAT32_MIN },
       });
       return { context: g.op('Reshape', [context, g.constantInt64('tokens_hidden', [-1, hidden])]) };
     }
-    const to4d = g.op('Concat', [shape.batchSeq, g.constantInt64('heads_dim', [heads, headDim])], {
+    const to4d = g.op('Concat', [this.#batchSeqName, g.constantInt64('heads_dim', [heads, headDim])], {
       axis: { i: 0 },
     });
     const split = (t: string, perm: number[]) =>
@@ -344,10 +348,14 @@ class TowerOps {
    * The additive key mask `[B, 1, 1, L]` expanded to `[B, heads, L, L]`: MultiHeadAttention's attention_bias
    * (the WebGPU kernel wants every dimension in full).
    */
-  #squareMask(bias: string, batchSeq: string, heads: number): string {
+  #squareMask(bias: string, heads: number): string {
     if (!this.#squareMaskName) {
       const g = this.g;
-      const length = g.op('Slice', [batchSeq, g.constantInt64('start', [1]), g.constantInt64('end', [2])]);
+      const length = g.op('Slice', [
+        this.#batchSeqName,
+        g.constantInt64('start', [1]),
+        g.constantInt64('end', [2]),
+      ]);
       const target = g.op(
         'Concat',
         [g.constantInt64('heads', [1, heads]), length, g.constantInt64('one', [1])],
@@ -359,9 +367,8 @@ class TowerOps {
   }
 
   /** Reshapes `[tokens, width]` back to `[B, L, width]`. */
-  to3d(x: string, batchSeq: string, width: number): string {
-    const shape = this.g.op('Concat', [batchSeq, this.g.constantInt64('width', [width])], { axis: { i: 0 } });
-    return this.g.op('Reshape', [x, shape]);
+  to3d(x: string, width: number): string {
+    return this.g.op('Reshape', [x, this.#streamShape(width)]);
   }
 }
 
@@ -397,8 +404,7 @@ export function buildTextGraph(config: AltCLIPConfig, options: TextGraphOptions)
   const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
   const positions = g.input('position_ids', 'int64', ['batch', 'sequence']);
   const tokenTypes = g.input('token_type_ids', 'int64', ['batch', 'sequence']);
-  const batchSeq = g.op('Shape', [positions]);
-  ops.setBatchSeq(batchSeq);
+  ops.setBatchSeq(g.op('Shape', [positions]));
   const flat = (x: string) => g.op('Reshape', [x, g.constantInt64('flat', [-1])]);
   const lookup = (key: string, rows: number, index: string) =>
     g.op('Gather', [ops.float(key, [rows, H]), flat(index)], { axis: { i: 0 } });
@@ -432,7 +438,6 @@ export function buildTextGraph(config: AltCLIPConfig, options: TextGraphOptions)
         query: `${p}.attention.self.query`,
         key: `${p}.attention.self.key`,
         value: `${p}.attention.self.value`,
-        batchSeq,
         heads: t.numAttentionHeads,
         hidden: H,
         scaleBeforeMatMul: false,
@@ -458,7 +463,7 @@ export function buildTextGraph(config: AltCLIPConfig, options: TextGraphOptions)
     H,
     P,
   );
-  const last = ops.to3d(projected, batchSeq, P);
+  const last = ops.to3d(projected, P);
   const pooled = g.op('Gather', [last, g.constantInt64('zero', [0], [])], { axis: { i: 1 } });
   const outputNames = addOutputs(ops, options, config.projectionDim, {
     last,
@@ -470,7 +475,6 @@ export function buildTextGraph(config: AltCLIPConfig, options: TextGraphOptions)
     hiddenWidth: H,
     attentions,
     heads: t.numAttentionHeads,
-    batchSeq,
   });
   const inputNames = [
     options.inputsEmbeds ? 'inputs_embeds' : 'input_ids',
@@ -499,7 +503,6 @@ function addOutputs(
     hiddenWidth: number;
     attentions: string[];
     heads: number;
-    batchSeq: string;
   },
 ): string[] {
   const { g } = ops;
@@ -516,11 +519,7 @@ function addOutputs(
   }
   if (options.outputHiddenStates || options.outputAttentions) {
     s.hidden.forEach((h, i) => {
-      g.output(`hidden_states.${i}`, ops.to3d(h, s.batchSeq, s.hiddenWidth), 'float32', [
-        'batch',
-        s.seq,
-        s.hiddenWidth,
-      ]);
+      g.output(`hidden_states.${i}`, ops.to3d(h, s.hiddenWidth), 'float32', ['batch', s.seq, s.hiddenWidth]);
       outputNames.push(`hidden_states.${i}`);
     });
   }
@@ -571,8 +570,7 @@ export function buildVisionGraph(config: AltCLIPConfig, options: TowerGraphOptio
     classShape,
   ]);
   const embeddings = g.op('Add', [g.op('Concat', [classToken, tokens], { axis: { i: 1 } }), table]);
-  const batchSeq = g.op('Shape', [embeddings], { end: { i: 2 } });
-  ops.setBatchSeq(batchSeq);
+  ops.setBatchSeq(g.op('Shape', [embeddings], { end: { i: 2 } }));
   let x = ops.layerNorm(
     g.op('Reshape', [embeddings, g.constantInt64('tokens_hidden', [-1, D])]),
     `${base}.pre_layrnorm`,
@@ -589,7 +587,6 @@ export function buildVisionGraph(config: AltCLIPConfig, options: TowerGraphOptio
       query: `${p}.self_attn.q_proj`,
       key: `${p}.self_attn.k_proj`,
       value: `${p}.self_attn.v_proj`,
-      batchSeq,
       heads: v.numAttentionHeads,
       hidden: D,
       scaleBeforeMatMul: true,
@@ -612,7 +609,7 @@ export function buildVisionGraph(config: AltCLIPConfig, options: TowerGraphOptio
     hidden.push(x);
   }
 
-  const last = ops.to3d(x, batchSeq, D);
+  const last = ops.to3d(x, D);
   const pooled = ops.layerNorm(
     g.op('Gather', [last, g.constantInt64('zero', [0], [])], { axis: { i: 1 } }),
     `${base}.post_layernorm`,
@@ -629,7 +626,6 @@ export function buildVisionGraph(config: AltCLIPConfig, options: TowerGraphOptio
     hiddenWidth: D,
     attentions,
     heads: v.numAttentionHeads,
-    batchSeq,
   });
   return { builder: g, inputNames: ['pixel_values', 'position_embedding'], outputNames };
 }
