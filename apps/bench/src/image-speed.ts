@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { CLIPImageProcessor, ImageProcessorPool } from '@altclip/image-processor';
+import { median } from './stats.js';
 
 export interface ImageSpeedOptions {
   /** Encoded image files, processed one at a time (as the PIL+NumPy anchor in the fixture README). */
@@ -42,11 +43,6 @@ interface Contender {
   failures: { path: string; error: string }[];
   runs: number[];
   commonRuns: number[];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /**

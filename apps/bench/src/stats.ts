@@ -9,6 +9,12 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
 }
 
+/** The middle value (the upper of the two middle ones for an even count), as the speed comparisons report. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
 export function summarizeLatencies(milliseconds: readonly number[]): LatencySummary {
   const sorted = [...milliseconds].sort((a, b) => a - b);
   return {

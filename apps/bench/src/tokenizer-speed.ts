@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { XLMRobertaTokenizer } from '@altclip/tokenizer';
+import { median } from './stats.js';
 
 export interface TokenizerSpeedOptions {
   /** One text per line, `\n` endings (the fixture `bench-corpus.txt`). */
@@ -101,14 +102,14 @@ export async function measureTokenizerSpeed(options: TokenizerSpeedOptions): Pro
     }
   }
   const summarize = (c: (typeof contenders)[number]): TokenizerSpeed => {
-    const median = medianOf(c.runs);
-    const cpuMedian = medianOf(c.cpuRuns);
+    const runMedian = median(c.runs);
+    const cpuMedian = median(c.cpuRuns);
     return {
       tokens: c.tokens,
-      tokensPerSecond: Math.round(c.tokens / median),
-      linesPerSecond: Math.round(lines.length / median),
-      megabytesPerSecond: Math.round((bytes / 1e6 / median) * 100) / 100,
-      medianSeconds: median,
+      tokensPerSecond: Math.round(c.tokens / runMedian),
+      linesPerSecond: Math.round(lines.length / runMedian),
+      megabytesPerSecond: Math.round((bytes / 1e6 / runMedian) * 100) / 100,
+      medianSeconds: runMedian,
       runsSeconds: c.runs,
       tokensPerCpuSecond: Math.round(c.tokens / cpuMedian),
       medianCpuSeconds: cpuMedian,
@@ -129,9 +130,4 @@ export async function measureTokenizerSpeed(options: TokenizerSpeedOptions): Pro
       Math.round((report.ours.tokensPerSecond / report.transformersJs.tokensPerSecond) * 100) / 100;
   }
   return report;
-}
-
-function medianOf(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }

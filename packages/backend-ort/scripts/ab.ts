@@ -9,7 +9,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BackendModel, configFromJSON, openSafetensors, Tensor } from '@altclip/core';
+import {
+  type BackendModel,
+  configFromJSON,
+  openSafetensors,
+  prepareTextInputs,
+  prepareVisionInputs,
+  Tensor,
+} from '@altclip/core';
+import { median } from '../../../tools/timing.js';
 import { ortNodeBackend } from '../src/index.js';
 
 const args = process.argv.slice(2);
@@ -57,20 +65,10 @@ const pixelValues = new Tensor(
 const ids = BigInt64Array.from({ length: batch * 16 }, (_, i) =>
   BigInt(i % 16 === 0 ? 0 : i % 16 === 15 ? 2 : 5 + ((i * 977) % 250000)),
 );
-const textInputs = {
-  inputIds: new Tensor('int64', ids, [batch, 16]),
-  attentionMask: new Tensor('int64', new BigInt64Array(batch * 16).fill(1n), [batch, 16]),
-  positionIds: new Tensor(
-    'int64',
-    BigInt64Array.from({ length: batch * 16 }, (_, i) => BigInt((i % 16) + 2)),
-    [batch, 16],
-  ),
-  tokenTypeIds: new Tensor('int64', new BigInt64Array(batch * 16), [batch, 16]),
-};
+const textInputs = prepareTextInputs(config.textConfig, { inputIds: new Tensor('int64', ids, [batch, 16]) });
+const visionInputs = prepareVisionInputs(config.visionConfig, { pixelValues });
 const call = (model: BackendModel) =>
-  tower === 'vision'
-    ? model.runVision({ pixelValues, interpolatePosEncoding: false }, none)
-    : model.runText(textInputs, none);
+  tower === 'vision' ? model.runVision(visionInputs, none) : model.runText(textInputs, none);
 
 for (const model of models.values()) await call(model);
 const seconds = new Map(names.map((n) => [n, [] as number[]]));
@@ -81,7 +79,6 @@ for (let r = 0; r < rounds; r++) {
     seconds.get(name)!.push((performance.now() - start) / 1000);
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const first = median(seconds.get(names[0])!);
 for (const name of names) {
   const m = median(seconds.get(name)!);

@@ -20,6 +20,7 @@ import {
   type WeightStore,
   writeSafetensors,
 } from '@altclip/core';
+import { median } from '../../../tools/timing.js';
 import '../src/index.js';
 
 const IMAGE_GFLOP = 162.0;
@@ -85,8 +86,6 @@ interface Timing {
   /** Median CPU seconds of this process (all threads): what the call costs, whatever else the machine runs. */
   readonly cpu: number;
 }
-
-const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** Medians of `repeats` calls after one warm-up call. */
 async function time(label: string, fn: () => Promise<unknown>, repeats: number): Promise<Timing> {

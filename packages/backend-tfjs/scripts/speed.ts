@@ -29,6 +29,7 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { FIXTURES_DIR } from '../../../tools/fixtures.js';
+import { median, medianSeconds } from '../../../tools/timing.js';
 import { configureWasmThreads, TfjsModel, tfjsBackend } from '../src/index.js';
 import { onDevice, restartNodeWasm } from '../src/runtime.js';
 import { defaultWasmThreads } from '../src/wasm-node.js';
@@ -61,8 +62,6 @@ function ids(batch: number, length: number, vocab: number, seed: number): number
   );
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 /** Median wall times in seconds of two workloads, alternating run by run after one warm-up each. */
 async function timePair(
   runs: number,
@@ -82,18 +81,6 @@ async function timePair(
   return [median(times[0]), median(times[1])];
 }
 
-/** Median wall time of `runs` calls after one warm-up, in seconds. */
-async function time(runs: number, work: () => Promise<unknown>): Promise<number> {
-  await work();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await work();
-    times.push((performance.now() - start) / 1000);
-  }
-  return median(times);
-}
-
 /** Restarts tfjs' wasm backend with `threads` XNNPACK threads (1: tfjs' single-threaded build). */
 async function useWasmThreads(threads: number): Promise<void> {
   configureWasmThreads(threads);
@@ -108,7 +95,7 @@ async function matMulGflops(device: Device, n: number, runs = 3): Promise<number
   await tf.setBackend(device);
   const a = tf.randomNormal([n, n]);
   const b = tf.randomNormal([n, n]);
-  const seconds = await time(runs, async () => {
+  const seconds = await medianSeconds(runs, async () => {
     const c = tf.matMul(a, b);
     await c.data();
     c.dispose();
@@ -163,8 +150,8 @@ for (const device of ['cpu', 'wasm'] as const) {
   await weights.close();
   const vision = prepareVisionInputs(tinyConfig.visionConfig, { pixelValues: pixels(8, 30, 1) });
   const text = prepareTextInputs(tinyConfig.textConfig, { inputIds: ids(8, 16, 8002, 2) });
-  const imageSeconds = await time(5, () => model.runVision(vision, NO_OUTPUTS));
-  const textSeconds = await time(5, () => model.runText(text, NO_OUTPUTS));
+  const imageSeconds = await medianSeconds(5, () => model.runVision(vision, NO_OUTPUTS));
+  const textSeconds = await medianSeconds(5, () => model.runText(text, NO_OUTPUTS));
   results[`tiny_tfjs_${device}`] = {
     images_per_s: round(8 / imageSeconds),
     texts_per_s: round(8 / textSeconds),

@@ -2,18 +2,8 @@
 import { AltCLIPConfig, createRandomWeights, prepareVisionInputs, Tensor } from '@altclip/core';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { medianSeconds } from '../../../../tools/timing.js';
 import { configureWasmPaths, configureWasmThreads, tfjsBackend } from '../../src/index.js';
-
-async function median(runs: number, work: () => Promise<unknown>): Promise<number> {
-  await work();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await work();
-    times.push((performance.now() - start) / 1000);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
-}
 
 async function measure(threads: number, layers: number) {
   configureWasmPaths('/wasm/');
@@ -21,7 +11,7 @@ async function measure(threads: number, layers: number) {
   await tfjsBackend.init();
   await tf.setBackend('wasm');
   const a = tf.randomNormal([1024, 1024]);
-  const matMulSeconds = await median(3, async () => {
+  const matMulSeconds = await medianSeconds(3, async () => {
     const c = tf.matMul(a, a);
     await c.data();
     c.dispose();
@@ -40,7 +30,7 @@ async function measure(threads: number, layers: number) {
   });
   const pixels = new Tensor('float32', new Float32Array(3 * 224 * 224).fill(0.25), [1, 3, 224, 224]);
   const inputs = prepareVisionInputs(config.visionConfig, { pixelValues: pixels });
-  const imageSeconds = await median(3, () =>
+  const imageSeconds = await medianSeconds(3, () =>
     model.runVision(inputs, { outputHiddenStates: false, outputAttentions: false }),
   );
   await model.dispose();
