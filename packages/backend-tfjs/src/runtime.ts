@@ -16,8 +16,7 @@ let wasmPathsSet = false;
  * `backendOptions.wasmPaths`); in Node the package's own `dist/` folder is used when nothing was set.
  */
 export function configureWasmPaths(paths: WasmPaths): void {
-  if (typeof paths === 'string') setWasmPaths(paths);
-  else setWasmPaths(paths);
+  setWasmPaths(paths);
   wasmPathsSet = true;
 }
 
@@ -44,14 +43,19 @@ function wasmStarted(): boolean {
   return (tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm !== undefined;
 }
 
-/** Node: replaces tfjs' wasm factory by one that starts the threaded build, unless the app started wasm. */
-async function registerNodeWasmOnce(): Promise<void> {
-  if (nodeWasmRegistered || !isNode) return;
-  nodeWasmRegistered = true;
-  if (wasmStarted()) return;
+/** Node: (re)registers the wasm backend so that it starts tfjs' threaded build with the configured threads. */
+async function registerNodeWasmWithThreads(): Promise<void> {
   // Node-only module; browser bundles map it to nothing (package.json `browser`) and never get here.
   const { registerNodeWasm, defaultWasmThreads } = await import('./wasm-node.js');
   registerNodeWasm(wasmThreads ?? defaultWasmThreads());
+}
+
+/** Node: replaces tfjs' wasm factory by one that starts the threaded build, unless the app started wasm. */
+async function registerNodeWasmOnce(): Promise<void> {
+  if (nodeWasmRegistered || !isNode) return;
+  // Set before the await: concurrent first loads must not register (and so restart) the backend twice.
+  nodeWasmRegistered = true;
+  if (!wasmStarted()) await registerNodeWasmWithThreads();
 }
 
 /**
@@ -60,9 +64,8 @@ async function registerNodeWasmOnce(): Promise<void> {
  */
 export async function restartNodeWasm(): Promise<void> {
   if (!isNode) return;
-  const { registerNodeWasm, defaultWasmThreads } = await import('./wasm-node.js');
-  registerNodeWasm(wasmThreads ?? defaultWasmThreads());
   nodeWasmRegistered = true;
+  await registerNodeWasmWithThreads();
 }
 
 async function defaultNodeWasmPaths(): Promise<void> {
