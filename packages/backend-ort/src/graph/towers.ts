@@ -64,7 +64,7 @@ class TowerOps {
     this.#options = options;
   }
 
-  /** The int64 `[B, L]` shape of the token stream (plain graphs view it as `[B, L, width]` around matmuls). */
+  /** The int64 `[B, L]` shape of the token stream: set once per tower, before its first layer. */
   setBatchSeq(batchSeq: string): void {
     this.#batchSeq = batchSeq;
   }
@@ -346,7 +346,8 @@ class TowerOps {
 
   /**
    * The additive key mask `[B, 1, 1, L]` expanded to `[B, heads, L, L]`: MultiHeadAttention's attention_bias
-   * (the WebGPU kernel wants every dimension in full).
+   * (the WebGPU kernel wants every dimension in full). A tower has one mask and one head count, so it is built
+   * once and shared by every layer.
    */
   #squareMask(bias: string, heads: number): string {
     if (!this.#squareMaskName) {
